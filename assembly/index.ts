@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: MIT
+// The kernel module: every export is an allocation-free routine on byte offsets into this
+// module's memory. The TypeScript side (src/kernels.ts) lays out all buffers.
+export { dcsrmv } from "./kernels/dcsrmv";
+export { dcsrmtv } from "./kernels/dcsrmtv";
+export { dcsrsymv } from "./kernels/dcsrsymv";
+export { dcsrsyrk } from "./kernels/dcsrsyrk";
+export { dcsr_countsketch } from "./kernels/dcsr_countsketch";
+export { dcsrlev } from "./kernels/dcsrlev";
+export { dlevsample } from "./kernels/dlevsample";
+export { drandn } from "./kernels/drandn";
+export { dhypweights } from "./kernels/dhypweights";
+export { dhyploss } from "./kernels/dhyploss";
+export { dsyrk } from "./kernels/dsyrk";
+export { dpotrf } from "./kernels/dpotrf";
+export { dpotrs } from "./kernels/dpotrs";
+export { dtrsm } from "./kernels/dtrsm";

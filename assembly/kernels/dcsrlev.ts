@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: MIT
+import { ddot, daxpy } from "../simd";
+
+/**
+ * Approximate leverage scores of G = diag(sqrt(D)) A for a CSR row block:
+ *
+ *   lev[i] = D[i] * || a_i^T Q ||^2,   Q = R^{-1} Pi  (d x k)
+ *
+ * where R^T R approximates G^T G (from a sketch) and Pi is a d x k Gaussian JL matrix scaled by
+ * 1/sqrt(k), so sum_i lev[i] is about rank(G) (math.md section 3, step 1).
+ *
+ *   Ap[nrows+1] i32, Aj[nnz] i32, Ax[nnz] f64   the block
+ *   D[nrows]    f64  non-negative row weights
+ *   Q[d*k]      f64  row-major
+ *   tmp[k]      f64  scratch
+ *   lev[nrows]  f64  written
+ *
+ * Complexity: O(nnz k), SIMD along k.
+ */
+export function dcsrlev(nrows: i32, Ap: usize, Aj: usize, Ax: usize, D: usize, Q: usize, k: i32, tmp: usize, lev: usize): void {
+  let start = load<i32>(Ap);
+  for (let i = 0; i < nrows; i++) {
+    const end = load<i32>(Ap + ((<usize>i + 1) << 2));
+    const di = load<f64>(D + (<usize>i << 3));
+    let li = 0.0;
+    if (end > start && di > 0.0) {
+      memory.fill(tmp, 0, <usize>k << 3);
+      for (let p = start; p < end; p++) {
+        const j = <usize>load<i32>(Aj + (<usize>p << 2));
+        daxpy(k, load<f64>(Ax + (<usize>p << 3)), Q + ((j * <usize>k) << 3), tmp);
+      }
+      li = di * ddot(k, tmp, tmp);
+    }
+    store<f64>(lev + (<usize>i << 3), li);
+    start = end;
+  }
+}

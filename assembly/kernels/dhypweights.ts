@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+
+/** f codes shared with src/kernels.ts. f'' = f for exp; cosh and sinh swap roles in f'. */
+export const F_EXP = 0;
+export const F_COSH = 1;
+export const F_SINH = 2;
+
+/**
+ * The pointwise pass of the regularized loss L = 0.5 ||f(z) - b||^2 + 0.5 ||w z||^2 at z = A x:
+ *
+ *   r[i] = (f(z_i) - b_i) f'(z_i) + w2_i z_i                 gradient weights: g = A^T r
+ *   B[i] = f'(z_i)^2 + (f(z_i) - b_i) f''(z_i) + w2_i        Hessian weights:  H = A^T diag(B) A
+ *
+ *   f        i32  F_EXP | F_COSH | F_SINH
+ *   z[n], b[n], w2[n] f64  (w2 = w squared)
+ *   r[n], B[n]        f64  written
+ *   out[3]            f64  written: loss sum, min_i B[i], count of B[i] <= 0 (before modification)
+ *   modify            i32  if 1, every B[i] <= 0 is replaced by the Gauss-Newton weight
+ *                          f'(z_i)^2 + w2_i, so A^T diag(B) A stays PSD (math.md section 4)
+ *
+ * Returns 0, or i + 1 for the first row whose loss term or Hessian weight is not finite
+ * (f(z) overflows double near z = 709.8 and its square near z = 354.9).
+ * Complexity: O(n) with one or two exponentials per row.
+ */
+export function dhypweights(f: i32, n: i32, z: usize, b: usize, w2: usize, r: usize, B: usize, out: usize, modify: i32): i32 {
+  let loss = 0.0;
+  let minB = Infinity;
+  let negatives = 0;
+  let info = 0;
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 3;
+    const zi = load<f64>(z + o);
+    const wi = load<f64>(w2 + o);
+    let u: f64, up: f64, upp: f64;
+    if (f == F_EXP) {
+      u = Math.exp(zi);
+      up = u;
+      upp = u;
+    } else if (f == F_COSH) {
+      u = Math.cosh(zi);
+      up = Math.sinh(zi);
+      upp = u;
+    } else {
+      u = Math.sinh(zi);
+      up = Math.cosh(zi);
+      upp = u;
+    }
+    const res = u - load<f64>(b + o);
+    const gn = up * up + wi;
+    let Bi = gn + res * upp;
+    const li = 0.5 * res * res + 0.5 * wi * zi * zi;
+    if (info == 0 && !(isFinite(li) && isFinite(Bi))) info = i + 1;
+    loss += li;
+    if (Bi < minB) minB = Bi;
+    if (Bi <= 0.0) {
+      negatives++;
+      if (modify) Bi = gn;
+    }
+    store<f64>(r + o, res * up + wi * zi);
+    store<f64>(B + o, Bi);
+  }
+  store<f64>(out, loss);
+  store<f64>(out, minB, 8);
+  store<f64>(out, <f64>negatives, 16);
+  return info;
+}

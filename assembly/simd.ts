@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: MIT
+// Dense level-1 helpers shared by the kernels. Inlined, so each kernel stays one
+// allocation-free loop nest. Bodies run two lanes of f64x2 at a time with a scalar tail.
+
+/** Returns sum_k x[k] * y[k] for x[n], y[n] (byte pointers). */
+// @ts-ignore: decorator
+@inline export function ddot(n: i32, x: usize, y: usize): f64 {
+  let acc0 = f64x2.splat(0.0);
+  let acc1 = f64x2.splat(0.0);
+  let k = 0;
+  // Two accumulators hide the latency of the dependent adds.
+  for (; k + 4 <= n; k += 4) {
+    const o = <usize>k << 3;
+    acc0 = f64x2.add(acc0, f64x2.mul(v128.load(x + o), v128.load(y + o)));
+    acc1 = f64x2.add(acc1, f64x2.mul(v128.load(x + o, 16), v128.load(y + o, 16)));
+  }
+  for (; k + 2 <= n; k += 2) {
+    const o = <usize>k << 3;
+    acc0 = f64x2.add(acc0, f64x2.mul(v128.load(x + o), v128.load(y + o)));
+  }
+  acc0 = f64x2.add(acc0, acc1);
+  let s = f64x2.extract_lane(acc0, 0) + f64x2.extract_lane(acc0, 1);
+  for (; k < n; k++) {
+    const o = <usize>k << 3;
+    s += load<f64>(x + o) * load<f64>(y + o);
+  }
+  return s;
+}
+
+/** y[k] += a * x[k] for k < n (byte pointers). */
+// @ts-ignore: decorator
+@inline export function daxpy(n: i32, a: f64, x: usize, y: usize): void {
+  const av = f64x2.splat(a);
+  let k = 0;
+  for (; k + 2 <= n; k += 2) {
+    const o = <usize>k << 3;
+    v128.store(y + o, f64x2.add(v128.load(y + o), f64x2.mul(av, v128.load(x + o))));
+  }
+  for (; k < n; k++) {
+    const o = <usize>k << 3;
+    store<f64>(y + o, load<f64>(y + o) + a * load<f64>(x + o));
+  }
+}

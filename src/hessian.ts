@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: MIT
+// Newton directions from the three Hessian models (math.md sections 3-4), and the `auto` choice.
+import type { DenseWork } from "./dense.js";
+import type { Engine, Evaluation } from "./engine/engine.js";
+import type { Key } from "./engine/blockset.js";
+import type { HessianUsed } from "./types.js";
+
+export interface StepConfig {
+  mode: HessianUsed;
+  /** Expected rows in the sampled Hessian. */
+  sampleSize: number;
+  seed: number;
+  /** Gradient tolerance of the whole solve: CG need not resolve far below it. */
+  tol: number;
+  gradNorm0: number;
+  signal: AbortSignal | undefined;
+}
+
+export interface Step {
+  /** The direction, or null when no positive definite model could be factored. */
+  dx: Float64Array | null;
+  sketchRows: number | null;
+  cgIterations: number | null;
+  /** Diagonal shift that made the model factorable (0 when none was needed). */
+  shift: number;
+  hessianMs: number;
+  solveMs: number;
+}
+
+/** Rows of the CountSketch used for leverage scores, per column of A. */
+const SKETCH_ROWS_PER_COL = 4;
+/** CG stops early after this many iterations; the line search still guards the step. */
+const MAX_CG = 50;
+
+/**
+ * Columns of the JL map for leverage scores. The papers take 8 ln n for (1 +- 1/2) accuracy on all
+ * n rows at once; sampling needs only constant-factor scores (the 1/p weights keep the estimate
+ * unbiased, and an underestimated row only adds variance), so a quarter of that, at least 8, keeps
+ * the O(nnz k) pass cheap.
+ */
+export function jlColumns(nrows: number, ncols: number): number {
+  return Math.min(ncols, Math.max(8, Math.ceil(2 * Math.log(Math.max(nrows, 2)))));
+}
+
+/** A 64-bit stream key for (seed, iteration, purpose), as two 32-bit halves. */
+export function streamKey(seed: number, iteration: number, purpose: number): Key {
+  const mix = (h: number) => {
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    return (h ^ (h >>> 16)) >>> 0;
+  };
+  const a = mix((seed >>> 0) ^ mix(iteration * 0x9e3779b9 + purpose));
+  const b = mix(a ^ mix(Math.floor(seed / 2 ** 32) + 0x632be5ab + purpose * 0x27d4eb2f));
+  return [a, b];
+}
+
+const dot = (a: Float64Array, b: Float64Array) => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+};
+
+export const norm2 = (a: Float64Array) => Math.sqrt(dot(a, a));
+
+/**
+ * Factors G into `slot`, adding the smallest diagonal shift 1e-12 * 100^k * max(diag) that makes it
+ * positive definite (a Levenberg-Marquardt step: still a descent direction). Returns the shift used,
+ * or -1 when even a shift of 1e-2 * max(diag) fails.
+ */
+function factorWithShift(dense: DenseWork, slot: number, G: Float64Array): number {
+  if (dense.factor(slot, G) === 0) return 0;
+  const d = dense.d;
+  let scale = 0;
+  for (let i = 0; i < d; i++) scale = Math.max(scale, Math.abs(G[i * d + i]!));
+  if (!(scale > 0) || !Number.isFinite(scale)) scale = 1;
+  for (let shift = 1e-12 * scale; shift <= 1e-2 * scale; shift *= 100) {
+    if (dense.factor(slot, G, shift) === 0) return shift;
+  }
+  return -1;
+}
+
+const add = (a: Float64Array, b: Float64Array) => a.map((v, i) => v + b[i]!);
+
+interface Factored {
+  /** Diagonal shift used (0 none, -1 failed). */
+  shift: number;
+  /** Whether the factored model is the PSD (Gauss-Newton-modified) one rather than the true Hessian. */
+  modified: boolean;
+}
+
+/**
+ * Factors `base + correction(true weights)` into slot 0 when it is positive definite (the true
+ * Hessian, or its sketch: Newton's fast local convergence even below the certificate), else
+ * `base + correction(Gauss-Newton weights)`, shifted if need be. Without non-positive weights the
+ * correction is empty and `base` is the model.
+ */
+async function factorModel(dense: DenseWork, negatives: number, base: () => Promise<Float64Array>, correction: (psd: boolean) => Promise<Float64Array | null>): Promise<Factored> {
+  const G = await base();
+  if (negatives === 0) return { shift: factorWithShift(dense, 0, G), modified: false };
+  const exactPart = await correction(false);
+  if (dense.factor(0, exactPart === null ? G : add(G, exactPart)) === 0) return { shift: 0, modified: false };
+  const psdPart = await correction(true);
+  return { shift: factorWithShift(dense, 0, psdPart === null ? G : add(G, psdPart)), modified: true };
+}
+
+/** The exact Hessian model into slot 0. */
+function factorExact(engine: Engine, dense: DenseWork, negatives: number): Promise<Factored> {
+  if (negatives === 0) return factorModel(dense, 0, () => engine.exactGram(false), async () => null);
+  // Below the certificate: the true Gram, else the Gram with Gauss-Newton weights on those rows.
+  return factorModel(dense, negatives, async () => new Float64Array(dense.d * dense.d), async (psd) => engine.exactGram(psd));
+}
+
+/**
+ * A sampled Hessian model A^T D~ A into slot 0 (math.md section 3): a CountSketch of
+ * diag(sqrt(max(B, 0))) A gives R, JL row products give leverage scores, rows are kept with
+ * probability proportional to them. Rows with B_i <= 0 are never sampled; they are added exactly.
+ */
+async function factorSketch(engine: Engine, dense: DenseWork, cfg: StepConfig, ev: Evaluation, iteration: number): Promise<Factored & { rows: number }> {
+  const { nrows, ncols } = engine;
+  if (cfg.sampleSize >= nrows) {
+    // Sampling as many rows as A has gives nothing over the exact Gram.
+    return { ...(await factorExact(engine, dense, ev.negatives)), rows: nrows };
+  }
+  const m = SKETCH_ROWS_PER_COL * ncols;
+  const levGram = nrows <= m ? await engine.exactGram(true) : dense.sketchGram(await engine.sketch(m, streamKey(cfg.seed, iteration, 1)), m);
+  if (factorWithShift(dense, 1, levGram) < 0) return { shift: -1, modified: true, rows: 0 };
+  const kq = jlColumns(nrows, ncols);
+  const Q = dense.jlMap(1, kq, streamKey(cfg.seed, iteration, 2));
+  // Leverage scores sum to rank(G) <= ncols: this scale gives about sampleSize kept rows.
+  const sample = await engine.sampleGram(Q, kq, cfg.sampleSize / ncols, streamKey(cfg.seed, iteration, 3));
+  const f = await factorModel(dense, ev.negatives, async () => sample.gram, (psd) => engine.negativeGram(psd));
+  return { ...f, rows: sample.kept };
+}
+
+/**
+ * Preconditioned CG on H dx = -g with exact Hessian-vector products and the sketched factor in
+ * slot 0 as preconditioner. Stops at ||H dx + g|| <= eta ||g|| with a forcing term that tightens as
+ * the gradient falls (inexact Newton keeps its fast local convergence).
+ */
+async function pcg(engine: Engine, dense: DenseWork, g: Float64Array, modified: boolean, cfg: StepConfig): Promise<{ dx: Float64Array; iterations: number }> {
+  const gnorm = norm2(g);
+  const eta = Math.max(Math.min(0.1, Math.sqrt(gnorm / Math.max(cfg.gradNorm0, 1))), (0.1 * cfg.tol) / gnorm);
+  const d = g.length;
+  const x = new Float64Array(d);
+  const r = g.map((v) => -v);
+  let z = dense.solve(0, r);
+  const p = z.slice();
+  let rz = dot(r, z);
+  let it = 0;
+  while (it < MAX_CG) {
+    if (cfg.signal?.aborted) break;
+    const Hp = await engine.hessVec(p, modified);
+    it++;
+    const pHp = dot(p, Hp);
+    if (!(pHp > 0)) {
+      // No positive curvature along p: keep what CG has, or the preconditioned gradient step.
+      if (it === 1) x.set(z);
+      break;
+    }
+    const alpha = rz / pHp;
+    for (let i = 0; i < d; i++) {
+      x[i]! += alpha * p[i]!;
+      r[i]! -= alpha * Hp[i]!;
+    }
+    if (norm2(r) <= eta * gnorm) break;
+    z = dense.solve(0, r);
+    const rzNext = dot(r, z);
+    const beta = rzNext / rz;
+    rz = rzNext;
+    for (let i = 0; i < d; i++) p[i] = z[i]! + beta * p[i]!;
+  }
+  return { dx: x, iterations: it };
+}
+
+/** One Newton direction at the evaluated point. */
+export async function newtonStep(engine: Engine, dense: DenseWork, ev: Evaluation, cfg: StepConfig, iteration: number): Promise<Step> {
+  const t0 = performance.now();
+  // Where some B_i <= 0 (below the certificate) and the true model is not positive definite, the
+  // models use Gauss-Newton weights on those rows, so every direction is a descent direction.
+  let sketchRows: number | null = null;
+  let model: Factored;
+  if (cfg.mode === "exact") {
+    model = await factorExact(engine, dense, ev.negatives);
+  } else {
+    const s = await factorSketch(engine, dense, cfg, ev, iteration);
+    model = s;
+    sketchRows = s.rows;
+  }
+  const { shift, modified } = model;
+  const t1 = performance.now();
+  if (shift < 0) return { dx: null, sketchRows, cgIterations: null, shift, hessianMs: t1 - t0, solveMs: 0 };
+  let dx: Float64Array;
+  let cgIterations: number | null = null;
+  if (cfg.mode === "sketch-pcg") {
+    const r = await pcg(engine, dense, ev.grad, modified, cfg);
+    dx = r.dx;
+    cgIterations = r.iterations;
+  } else {
+    dx = dense.solve(0, ev.grad);
+    for (let i = 0; i < dx.length; i++) dx[i] = -dx[i]!;
+  }
+  return { dx, sketchRows, cgIterations, shift, hessianMs: t1 - t0, solveMs: performance.now() - t1 };
+}
+
+/**
+ * The `auto` choice between exact and sketch-preconditioned work per Newton step, in multiply-adds:
+ * exact forms sum_i k_i^2 / 2 for the Gram; sketch-pcg makes a few passes over A (sketch, JL
+ * leverage scores with kq columns, about 8 Hessian-vector products of 2 nnz each), a sampled Gram
+ * of s rows and the sketch's Gram. Both factor a d x d matrix.
+ */
+export function chooseHessian(nrows: number, ncols: number, nnz: number, rowNnzSquares: number, sampleSize: number): { used: HessianUsed; reason: string } {
+  const d = ncols;
+  const exact = rowNnzSquares / 2 + 2 * nnz;
+  const meanSq = rowNnzSquares / Math.max(nrows, 1);
+  const kq = jlColumns(nrows, ncols);
+  const sketch = nnz * (kq + 1 + 2 * 8 + 2) + (SKETCH_ROWS_PER_COL * d * d * d) / 2 + (Math.min(sampleSize, nrows) * meanSq) / 2;
+  const fmt = (v: number) => v.toExponential(2);
+  return exact <= sketch
+    ? { used: "exact", reason: `exact Gram (${fmt(exact)} multiply-adds per step) is cheaper than sketch-pcg (${fmt(sketch)})` }
+    : { used: "sketch-pcg", reason: `sketch-pcg (${fmt(sketch)} multiply-adds per step) is cheaper than the exact Gram (${fmt(exact)})` };
+}

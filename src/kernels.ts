@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: MIT
+// Loads the AssemblyScript kernel module and lays out buffers in its memory.
+//
+// The module is compiled once per realm and instantiated through AssemblyScript's raw bindings
+// (`instantiate(module, imports)`): a worker receives the compiled WebAssembly.Module and makes its
+// own instance, with its own memory. The kernels never allocate; `Arena` below is the one
+// allocator, a bump pointer over 16-byte-aligned offsets so that v128 loads are naturally aligned.
+import kernelBytes from "../dist/wasm/kernels.wasm";
+import { instantiate } from "../dist/wasm/kernels.js";
+import { HyperregError } from "./errors.js";
+
+export type KernelExports = Awaited<ReturnType<typeof instantiate>>;
+
+/** f codes of assembly/kernels/dhypweights.ts. */
+export const F_CODE = { exp: 0, cosh: 1, sinh: 2 } as const;
+
+let compiled: Promise<WebAssembly.Module> | undefined;
+
+/** The compiled kernel module, memoised: compile once, instantiate per worker. */
+export function kernelModule(): Promise<WebAssembly.Module> {
+  compiled ??= WebAssembly.compile(kernelBytes).catch((e: unknown) => {
+    compiled = undefined;
+    throw new HyperregError("ERR_WASM_LOAD", `the kernel module did not compile: ${String(e)}; this runtime needs WebAssembly with SIMD (fixed-width 128-bit)`);
+  });
+  return compiled;
+}
+
+/** A fresh instance of the kernels with its own memory and allocator. */
+export async function createKernels(module?: WebAssembly.Module): Promise<Arena> {
+  const mod = module ?? (await kernelModule());
+  let exports: KernelExports;
+  try {
+    exports = await instantiate(mod, {});
+  } catch (e) {
+    throw new HyperregError("ERR_WASM_LOAD", `the kernel module did not instantiate: ${String(e)}`);
+  }
+  return new Arena(exports);
+}
+
+const ALIGN = 16;
+const PAGE = 65536;
+
+/**
+ * Bump allocator over the kernel instance's memory. Offsets stay valid for the life of the arena;
+ * typed views do not (memory growth detaches them), so views are made fresh by `f64()`/`i32()`.
+ */
+export class Arena {
+  readonly k: KernelExports;
+  private top: number;
+
+  constructor(k: KernelExports) {
+    this.k = k;
+    // Everything below the initial size belongs to the module's static data.
+    this.top = k.memory.buffer.byteLength;
+  }
+
+  /** Reserves `bytes` (rounded up to 16) and returns the byte offset. The memory is zeroed. */
+  alloc(bytes: number): number {
+    const ptr = this.top;
+    const end = ptr + Math.ceil(Math.max(bytes, 1) / ALIGN) * ALIGN;
+    const have = this.k.memory.buffer.byteLength;
+    if (end > have) {
+      try {
+        this.k.memory.grow(Math.ceil((end - have) / PAGE));
+      } catch {
+        throw new HyperregError("ERR_INTERNAL", `out of WebAssembly memory: ${end} bytes needed (a 32-bit Wasm memory holds at most 4 GiB); split A into fewer rows per model or use more worker threads`);
+      }
+    }
+    // Released space below the old size may hold old data; fresh pages are already zero.
+    new Uint8Array(this.k.memory.buffer, ptr, Math.min(end, have) - ptr).fill(0);
+    this.top = end;
+    return ptr;
+  }
+
+  allocF64(length: number): number {
+    return this.alloc(length * 8);
+  }
+
+  /** A current view of `length` doubles at `ptr`. */
+  f64(ptr: number, length: number): Float64Array {
+    return new Float64Array(this.k.memory.buffer, ptr, length);
+  }
+
+  i32(ptr: number, length: number): Int32Array {
+    return new Int32Array(this.k.memory.buffer, ptr, length);
+  }
+
+  /** Copies `src` into the memory at a new offset. */
+  putF64(src: ArrayLike<number>): number {
+    const p = this.allocF64(src.length);
+    this.f64(p, src.length).set(src);
+    return p;
+  }
+
+  putI32(src: ArrayLike<number>): number {
+    const p = this.alloc(src.length * 4);
+    this.i32(p, src.length).set(src);
+    return p;
+  }
+
+  /** The current top, to free everything allocated after it with `release`. */
+  mark(): number {
+    return this.top;
+  }
+
+  release(mark: number): void {
+    this.top = mark;
+  }
+}

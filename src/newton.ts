@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: MIT
+// The Newton outer loop: evaluate, build a direction from the chosen Hessian model, backtrack on
+// the true loss, repeat until the gradient test holds. Numerical trouble ends the loop with a
+// status and a message; only misuse and aborts throw.
+import type { DenseWork } from "./dense.js";
+import type { Engine, Evaluation } from "./engine/engine.js";
+import { HyperregError } from "./errors.js";
+import { newtonStep, norm2, type StepConfig } from "./hessian.js";
+import type { Certificate, HessianMode, HessianUsed, IterationInfo, SolveResult, Status } from "./types.js";
+
+export interface NewtonConfig {
+  requested: HessianMode;
+  used: HessianUsed;
+  reason: string;
+  sampleSize: number;
+  seed: number;
+  lineSearch: boolean;
+  x0: Float64Array;
+  tol: number | undefined;
+  maxIterations: number;
+  onIteration: ((info: IterationInfo) => void) | undefined;
+  signal: AbortSignal | undefined;
+  certificate: Certificate;
+}
+
+/** Armijo's sufficient-decrease constant and the backtracking budget. */
+const ARMIJO = 1e-4;
+const MAX_BACKTRACKS = 40;
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new HyperregError("ERR_ABORTED", "the solve was aborted by its AbortSignal");
+}
+
+function overflowMessage(row: number, where: string): string {
+  return (
+    `f(Ax) overflows double ${where} (first at row ${row}): exp and cosh pass 1.8e308 beyond |z| = 709.8 and ` +
+    `their squares beyond |z| = 354.9. Start from a smaller x0 (zeros is safe when A's rows are of moderate norm) or rescale the rows of A.`
+  );
+}
+
+export async function newton(engine: Engine, dense: DenseWork, cfg: NewtonConfig, setupMs: number): Promise<SolveResult> {
+  const start = performance.now();
+  const timings = { totalMs: 0, setupMs, hessianMs: 0, solveMs: 0, lineSearchMs: 0 };
+  const x = cfg.x0.slice();
+  const history: IterationInfo[] = [];
+  const notify = (info: IterationInfo) => {
+    history.push(info);
+    cfg.onIteration?.(info);
+  };
+
+  throwIfAborted(cfg.signal);
+  let ev: Evaluation = await engine.evaluate(x);
+  let gradNorm = norm2(ev.grad);
+  const gradNorm0 = gradNorm;
+  const tol = cfg.tol ?? 1e-8 * Math.max(1, Number.isFinite(gradNorm0) ? gradNorm0 : 1);
+  notify({ iteration: 0, loss: ev.loss, gradNorm, step: 0, hessian: null, sketchRows: null, cgIterations: null, convexHere: ev.negatives === 0, ms: performance.now() - start });
+
+  const stepCfg: StepConfig = { mode: cfg.used, sampleSize: cfg.sampleSize, seed: cfg.seed, tol, gradNorm0, signal: cfg.signal };
+  let status: Status;
+  let message = "";
+  let iteration = 0;
+
+  if (ev.overflowRow >= 0 || !Number.isFinite(gradNorm)) {
+    status = "overflow";
+    message = overflowMessage(Math.max(ev.overflowRow, 0), "at x0");
+  } else {
+    for (;;) {
+      if (gradNorm <= tol) {
+        status = "converged";
+        break;
+      }
+      if (iteration >= cfg.maxIterations) {
+        status = "max-iterations";
+        break;
+      }
+      throwIfAborted(cfg.signal);
+      const t0 = performance.now();
+      const step = await newtonStep(engine, dense, ev, stepCfg, iteration);
+      timings.hessianMs += step.hessianMs;
+      timings.solveMs += step.solveMs;
+      throwIfAborted(cfg.signal);
+      if (step.dx === null) {
+        status = "not-positive-definite";
+        break;
+      }
+      const dx = step.dx;
+
+      // Backtracking on the true loss; each trial is O(n) on the stored z and dz = A dx.
+      const tl = performance.now();
+      let slope = 0;
+      for (let i = 0; i < dx.length; i++) slope += ev.grad[i]! * dx[i]!;
+      let t = 1;
+      let trial = await engine.direction(dx);
+      // Roundoff allowance: near the minimizer a full step may change the loss by less than its last bits.
+      const slack = 2 ** -50 * Math.abs(ev.loss);
+      let accepted = !cfg.lineSearch ? trial.overflowRow < 0 : trial.overflowRow < 0 && trial.loss <= ev.loss + ARMIJO * t * slope + slack;
+      for (let k = 0; cfg.lineSearch && !accepted && k < MAX_BACKTRACKS; k++) {
+        throwIfAborted(cfg.signal);
+        t *= 0.5;
+        trial = await engine.lossAt(t);
+        accepted = trial.overflowRow < 0 && trial.loss <= ev.loss + ARMIJO * t * slope + slack;
+      }
+      timings.lineSearchMs += performance.now() - tl;
+      if (!accepted) {
+        if (trial.overflowRow >= 0 && !cfg.lineSearch) {
+          status = "overflow";
+          message = overflowMessage(trial.overflowRow, "along the full Newton step") + " Or turn the line search on (lineSearch: true).";
+        } else {
+          status = "line-search-failed";
+        }
+        break;
+      }
+      for (let i = 0; i < x.length; i++) x[i]! += t * dx[i]!;
+      ev = await engine.evaluate(x);
+      gradNorm = norm2(ev.grad);
+      iteration++;
+      notify({
+        iteration,
+        loss: ev.loss,
+        gradNorm,
+        step: t,
+        hessian: cfg.used,
+        sketchRows: step.sketchRows,
+        cgIterations: step.cgIterations,
+        convexHere: ev.negatives === 0,
+        ms: performance.now() - t0,
+      });
+      if (ev.overflowRow >= 0 || !Number.isFinite(gradNorm)) {
+        status = "overflow";
+        message = overflowMessage(ev.overflowRow, `at iteration ${iteration}`);
+        break;
+      }
+    }
+  }
+
+  timings.totalMs = performance.now() - start + setupMs;
+  const minimizer = cfg.certificate.holds ? "global" : "local";
+  message ||= describeStatus(status, { iteration, gradNorm, tol, used: cfg.used, lineSearch: cfg.lineSearch });
+  if (status === "converged" && !cfg.certificate.holds) {
+    const c = cfg.certificate;
+    message +=
+      ` The convexity certificate does not hold (w_i^2 <= phi_f(b_i) on ${c.violations} rows; smallest margin ${c.margin.toPrecision(3)} at row ${c.row}),` +
+      ` so x is a local minimizer; raise w on those rows for a unique global one.`;
+  }
+  return {
+    x,
+    loss: ev.loss,
+    gradNorm,
+    iterations: iteration,
+    status,
+    message,
+    minimizer,
+    certificate: cfg.certificate,
+    hessian: { requested: cfg.requested, used: cfg.used, reason: cfg.reason },
+    tol,
+    history,
+    timings,
+    threads: engine.threads,
+  };
+}
+
+function describeStatus(status: Status, s: { iteration: number; gradNorm: number; tol: number; used: HessianUsed; lineSearch: boolean }): string {
+  const g = `||grad|| = ${s.gradNorm.toExponential(3)}`;
+  switch (status) {
+    case "converged":
+      return `converged: ${g} <= tol ${s.tol.toExponential(3)} after ${s.iteration} iterations.`;
+    case "max-iterations":
+      return (
+        `stopped after ${s.iteration} iterations with ${g} > tol ${s.tol.toExponential(3)}: raise maxIterations` +
+        (s.used === "sketch" ? ", or use hessian 'sketch-pcg' or a smaller eps (the plain sketch converges linearly, at a rate about eps per step)." : ", or loosen tol.")
+      );
+    case "not-positive-definite":
+      return `the Hessian model is not positive definite even with a diagonal shift of 1e-2 * max(diag): A may have (nearly) dependent columns with zero weight on them; add regularization w > 0 or remove dependent columns.`;
+    case "line-search-failed":
+      return (
+        `no step along the Newton direction decreased the loss at ${g}` +
+        (s.gradNorm < 1e-6 ? `: the loss is flat to double precision here, so tol ${s.tol.toExponential(3)} is below what can be resolved; raise tol.` : `: try hessian 'exact', or a smaller eps for a more accurate sketch.`)
+      );
+    default:
+      return status;
+  }
+}

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+// The facade: validates every argument once, then runs the Newton loop on an engine.
+import { regularizedCertificate } from "./certificate.js";
+import { csr, toVector, toWeights } from "./csr.js";
+import { DenseWork } from "./dense.js";
+import { LocalEngine } from "./engine/local.js";
+import { describe, HyperregRangeError, HyperregTypeError } from "./errors.js";
+import { chooseHessian } from "./hessian.js";
+import { F_CODE } from "./kernels.js";
+import { newton } from "./newton.js";
+import type { HessianMode, HessianUsed, SolveOptions, SolveProblem, SolveResult } from "./types.js";
+
+const HESSIAN_MODES: readonly HessianMode[] = ["auto", "exact", "sketch", "sketch-pcg"];
+const FUNCTIONS = ["exp", "cosh", "sinh"] as const;
+
+function invalid(argument: string, value: unknown, expected: string): HyperregRangeError {
+  return new HyperregRangeError("ERR_INVALID_VALUE", `invalid ${argument}: expected ${expected}, received ${describe(value)}`, { argument, value });
+}
+
+function optionalNumber(options: SolveOptions, key: "eps" | "sketchSize" | "seed" | "tol" | "maxIterations", ok: (v: number) => boolean, expected: string): number | undefined {
+  const v: unknown = options[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== "number") throw new HyperregTypeError("ERR_INVALID_TYPE", `invalid options.${key}: expected a number, received ${describe(v)}`, { argument: `options.${key}`, value: v });
+  if (!ok(v)) throw invalid(`options.${key}`, v, expected);
+  return v;
+}
+
+/** Everything `solve` needs, validated and copied (the caller's arrays are never touched). */
+export function prepare(problem: SolveProblem, options: SolveOptions) {
+  if (typeof problem !== "object" || problem === null) {
+    throw new HyperregTypeError("ERR_INVALID_TYPE", `invalid problem: expected an object { problem, f, A, b, w }, received ${describe(problem)}`, { argument: "problem", value: problem });
+  }
+  const kind = problem.problem ?? "regularized";
+  if (kind !== "regularized") throw invalid("problem.problem", kind, `"regularized" (the rescaled problem is not available in this version)`);
+  if (!FUNCTIONS.includes(problem.f)) throw invalid("problem.f", problem.f, `one of "exp", "cosh", "sinh"`);
+  const A = csr(problem.A);
+  if (A.nrows === 0 || A.ncols === 0) throw invalid("A", `${A.nrows} x ${A.ncols}`, "at least one row and one column");
+  const b = toVector("b", problem.b, A.nrows, "A.nrows");
+  const w = toWeights(problem.w, A.nrows);
+  const w2 = w.map((v) => v * v);
+
+  if (typeof options !== "object" || options === null) throw new HyperregTypeError("ERR_INVALID_TYPE", `invalid options: expected an object, received ${describe(options)}`, { argument: "options", value: options });
+  const hessian = options.hessian ?? "auto";
+  if (!HESSIAN_MODES.includes(hessian)) throw invalid("options.hessian", hessian, `one of ${HESSIAN_MODES.map((m) => `"${m}"`).join(", ")}`);
+  const eps = optionalNumber(options, "eps", (v) => v > 0 && v < 1, "a number in (0, 1)") ?? 0.5;
+  const sketchSize = optionalNumber(options, "sketchSize", (v) => Number.isInteger(v) && v >= 1, "a positive integer");
+  const seed = optionalNumber(options, "seed", (v) => Number.isSafeInteger(v) && v >= 0, "a non-negative integer") ?? 1;
+  const tol = optionalNumber(options, "tol", (v) => v > 0 && Number.isFinite(v), "a positive finite number");
+  const maxIterations = optionalNumber(options, "maxIterations", (v) => Number.isInteger(v) && v >= 0, "a non-negative integer") ?? 100;
+  if (options.lineSearch !== undefined && typeof options.lineSearch !== "boolean") throw invalid("options.lineSearch", options.lineSearch, "true or false");
+  if (options.onIteration !== undefined && typeof options.onIteration !== "function") throw invalid("options.onIteration", options.onIteration, "a function");
+  const signal = options.signal;
+  if (signal !== undefined && (typeof signal !== "object" || signal === null || typeof signal.aborted !== "boolean")) throw invalid("options.signal", signal, "an AbortSignal");
+  const x0 = options.x0 === undefined ? new Float64Array(A.ncols) : toVector("x0", options.x0, A.ncols, "A.ncols");
+
+  // The expected sample count for a (1 +- eps) spectral approximation: s ~ 3.6 d / eps^2 (math.md section 3).
+  const sampleSize = sketchSize ?? Math.ceil((3.6 * A.ncols) / (eps * eps));
+  return { kind, f: problem.f, A, b, w2, hessian, sampleSize, seed, tol, maxIterations, lineSearch: options.lineSearch ?? true, onIteration: options.onIteration, signal, x0 };
+}
+
+/**
+ * Fits x to minimize 0.5 ||f(Ax) - b||^2 + 0.5 ||diag(w) A x||^2 by (sketched) Newton steps.
+ *
+ * @example
+ * const A = csr({ nrows: 3, ncols: 2, indptr: [0, 2, 3, 5], indices: [0, 1, 0, 0, 1], data: [1, 0.5, 1, 0.2, 1] });
+ * const r = await solve({ f: "exp", A, b: [1.5, 2, 1], w: 1 }, { hessian: "exact" });
+ * if (r.status === "converged") console.log(r.x, r.loss);
+ */
+export async function solve(problem: SolveProblem, options: SolveOptions = {}): Promise<SolveResult> {
+  const t0 = performance.now();
+  const p = prepare(problem, options);
+  const engine = await LocalEngine.create(p.A);
+  try {
+    const dense = await DenseWork.create(p.A.ncols);
+    await engine.setProblem(F_CODE[p.f], p.b, p.w2);
+    let used: HessianUsed;
+    let reason: string;
+    if (p.hessian === "auto") {
+      ({ used, reason } = chooseHessian(engine.nrows, engine.ncols, engine.nnz, engine.rowNnzSquares, p.sampleSize));
+    } else {
+      used = p.hessian;
+      reason = "as requested";
+    }
+    return await newton(
+      engine,
+      dense,
+      {
+        requested: p.hessian,
+        used,
+        reason,
+        sampleSize: p.sampleSize,
+        seed: p.seed,
+        lineSearch: p.lineSearch,
+        x0: p.x0,
+        tol: p.tol,
+        maxIterations: p.maxIterations,
+        onIteration: p.onIteration,
+        signal: p.signal,
+        certificate: regularizedCertificate(p.f, p.b, p.w2),
+      },
+      performance.now() - t0,
+    );
+  } finally {
+    await engine.close();
+  }
+}

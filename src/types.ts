@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+// The public vocabulary: the matrix, the problem, the options and the result of `solve`.
+
+/** A sparse matrix in compressed sparse row form (scipy's names). Build one with `csr()`. */
+export interface CsrMatrix {
+  readonly nrows: number;
+  readonly ncols: number;
+  /** Row pointers, length nrows + 1; row i holds entries indptr[i] .. indptr[i+1]-1. */
+  readonly indptr: Int32Array;
+  /** Column indices, sorted and unique within each row. */
+  readonly indices: Int32Array;
+  readonly data: Float64Array;
+}
+
+export type HyperbolicFunction = "exp" | "cosh" | "sinh";
+export type ProblemKind = "regularized" | "rescaled";
+export type HessianMode = "auto" | "exact" | "sketch" | "sketch-pcg";
+/** The mode an iteration actually used (`auto` resolves to one of these). */
+export type HessianUsed = "exact" | "sketch" | "sketch-pcg";
+
+export type Status =
+  | "converged" //            ||grad||_2 <= tol at the returned x
+  | "max-iterations" //       maxIterations reached first
+  | "not-positive-definite" //the Hessian model could not be factored even after regularizing it
+  | "overflow" //             f(Ax) overflows double at x0, or every step would overflow
+  | "line-search-failed" //   no step along the Newton direction decreased the loss
+  | "aborted"; //             (never returned: an abort rejects with ERR_ABORTED)
+
+export interface SolveProblem {
+  problem?: ProblemKind;
+  f: HyperbolicFunction;
+  A: CsrMatrix;
+  b: ArrayLike<number>;
+  /** Regularization weights: one per row, or one number for all rows. */
+  w: ArrayLike<number> | number;
+}
+
+export interface SolveOptions {
+  hessian?: HessianMode;
+  /** Target spectral accuracy of the sketched Hessian (1 +- eps); sets the sample size 3.6 d / eps^2. */
+  eps?: number;
+  /** Expected number of sampled rows; overrides `eps`. */
+  sketchSize?: number;
+  seed?: number;
+  /** Backtracking (Armijo) line search; `false` takes the papers' full Newton step. */
+  lineSearch?: boolean;
+  x0?: ArrayLike<number>;
+  /** Absolute bound on ||grad||_2; default 1e-8 * max(1, ||grad(x0)||_2). */
+  tol?: number;
+  maxIterations?: number;
+  onIteration?: (info: IterationInfo) => void;
+  signal?: AbortSignal;
+}
+
+export interface IterationInfo {
+  /** 0 for the starting point, then 1, 2, ... after each step. */
+  iteration: number;
+  loss: number;
+  gradNorm: number;
+  /** Step length taken to reach this iterate (0 for the start). */
+  step: number;
+  /** Hessian model used for the step that reached this iterate (null for the start). */
+  hessian: HessianUsed | null;
+  /** Rows in the sampled Hessian (sketch modes), else null. */
+  sketchRows: number | null;
+  /** Conjugate-gradient iterations (sketch-pcg), else null. */
+  cgIterations: number | null;
+  /** Whether every Hessian weight was positive at this iterate (the local certificate). */
+  convexHere: boolean;
+  /** Wall time of the step that reached this iterate, in milliseconds. */
+  ms: number;
+}
+
+export interface Certificate {
+  /** The convexity condition of math.md holds on every row: B > 0 for every x. */
+  holds: boolean;
+  /** min_i (w_i^2 - phi_f(b_i)); positive when the certificate holds. */
+  margin: number;
+  /** The row where the margin is smallest. */
+  row: number;
+  /** Rows that violate the condition. */
+  violations: number;
+}
+
+export interface SolveResult {
+  x: Float64Array;
+  loss: number;
+  gradNorm: number;
+  iterations: number;
+  status: Status;
+  /** What happened, and what to change when it is not `converged`. */
+  message: string;
+  /** "global" when the certificate holds (strictly convex), "local" otherwise. */
+  minimizer: "global" | "local";
+  certificate: Certificate;
+  /** The Hessian mode requested, and what `auto` chose with its reason. */
+  hessian: { requested: HessianMode; used: HessianUsed; reason: string };
+  /** The tolerance the gradient was held to. */
+  tol: number;
+  history: IterationInfo[];
+  timings: { totalMs: number; setupMs: number; hessianMs: number; solveMs: number; lineSearchMs: number };
+  threads: number;
+}

@@ -12,6 +12,8 @@ export { drandn } from "./kernels/drandn";
 export { dhypweights } from "./kernels/dhypweights";
 export { dhyploss } from "./kernels/dhyploss";
 export { dsyrk } from "./kernels/dsyrk";
+export { dasum } from "./kernels/dasum";
+export { daxpy } from "./kernels/daxpy";
 export { dpotrf } from "./kernels/dpotrf";
 export { dpotrs } from "./kernels/dpotrs";
 export { dtrsm } from "./kernels/dtrsm";

@@ -2,6 +2,7 @@
 // Seeded synthetic problems for the demo, the examples and the benchmarks: a planted x, b = f(A x)
 // plus noise, and w just above the convexity certificate (so the minimizer is unique).
 import { phi } from "./certificate.js";
+import { freezeCsr } from "./csr.js";
 import type { CsrMatrix, HyperbolicFunction } from "./types.js";
 
 export type Family = "gauss" | "sparse" | "powerlaw" | "onehot";
@@ -99,7 +100,8 @@ export function generateProblem(o: GenerateOptions): GeneratedProblem {
     }
     indptr[i + 1] = cols.length;
   }
-  const A: CsrMatrix = { nrows, ncols, indptr, indices: Int32Array.from(cols), data: Float64Array.from(vals) };
+  // Rows are built sorted and unique: the matrix needs no second check.
+  const A: CsrMatrix = freezeCsr(nrows, ncols, indptr, Int32Array.from(cols), Float64Array.from(vals));
 
   const xTrue = Float64Array.from({ length: ncols }, randn);
   const z = new Float64Array(nrows);

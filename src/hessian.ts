@@ -20,6 +20,8 @@ export interface Step {
   /** The direction, or null when no positive definite model could be factored. */
   dx: Float64Array | null;
   sketchRows: number | null;
+  /** Whether the Hessian model was built at this step (sketch-pcg may reuse the previous one). */
+  sketchFresh: boolean;
   cgIterations: number | null;
   /** Diagonal shift that made the model factorable (0 when none was needed). */
   shift: number;
@@ -31,15 +33,18 @@ export interface Step {
 const SKETCH_ROWS_PER_COL = 4;
 /** CG stops early after this many iterations; the line search still guards the step. */
 const MAX_CG = 50;
+/** A reused preconditioner is rebuilt once CG needs more than this (and twice its fresh count). */
+const REBUILD_CG = 6;
 
 /**
- * Columns of the JL map for leverage scores. The papers take 8 ln n for (1 +- 1/2) accuracy on all
- * n rows at once; sampling needs only constant-factor scores (the 1/p weights keep the estimate
- * unbiased, and an underestimated row only adds variance), so a quarter of that, at least 8, keeps
- * the O(nnz k) pass cheap.
+ * Columns of the JL map for leverage scores. The papers take 8 ln n, for (1 +- 1/2) accuracy on all
+ * n rows at once: the plain sketch keeps that, since its convergence rate is the accuracy of the
+ * sampled Hessian. As a CG preconditioner the sample only sets the CG count, and constant-factor
+ * scores do (the 1/p weights keep the estimate unbiased; a row scored low only adds variance), so
+ * sketch-pcg takes 8 columns and keeps this O(nnz k) pass near the cost of one matvec.
  */
-export function jlColumns(nrows: number, ncols: number): number {
-  return Math.min(ncols, Math.max(8, Math.ceil(2 * Math.log(Math.max(nrows, 2)))));
+export function jlColumns(nrows: number, ncols: number, mode: HessianUsed): number {
+  return Math.min(ncols, mode === "sketch-pcg" ? 8 : Math.ceil(8 * Math.log(Math.max(nrows, 2))));
 }
 
 /** A 64-bit stream key for (seed, iteration, purpose), as two 32-bit halves. */
@@ -124,7 +129,7 @@ async function factorSketch(engine: Engine, dense: DenseWork, cfg: StepConfig, e
   const m = SKETCH_ROWS_PER_COL * ncols;
   const levGram = nrows <= m ? await engine.exactGram(true) : dense.sketchGram(await engine.sketch(m, streamKey(cfg.seed, iteration, 1)), m);
   if (factorWithShift(dense, 1, levGram) < 0) return { shift: -1, modified: true, rows: 0 };
-  const kq = jlColumns(nrows, ncols);
+  const kq = jlColumns(nrows, ncols, cfg.mode);
   const Q = dense.jlMap(1, kq, streamKey(cfg.seed, iteration, 2));
   // Leverage scores sum to rank(G) <= ncols: this scale gives about sampleSize kept rows.
   const sample = await engine.sampleGram(Q, kq, cfg.sampleSize / ncols, streamKey(cfg.seed, iteration, 3));
@@ -172,34 +177,48 @@ async function pcg(engine: Engine, dense: DenseWork, g: Float64Array, modified: 
   return { dx: x, iterations: it };
 }
 
+/**
+ * What a sketch-pcg solve carries from one Newton step to the next: the factored preconditioner is
+ * reused while CG still converges quickly with it (B changes little between late Newton steps), and
+ * rebuilt when the CG count doubles over what it was with a fresh one.
+ */
+export interface StepState {
+  built: boolean;
+  modified: boolean;
+  rows: number | null;
+  cgWhenFresh: number;
+  lastCg: number;
+}
+
+export function newStepState(): StepState {
+  return { built: false, modified: false, rows: null, cgWhenFresh: 0, lastCg: 0 };
+}
+
 /** One Newton direction at the evaluated point. */
-export async function newtonStep(engine: Engine, dense: DenseWork, ev: Evaluation, cfg: StepConfig, iteration: number): Promise<Step> {
+export async function newtonStep(engine: Engine, dense: DenseWork, ev: Evaluation, cfg: StepConfig, iteration: number, state: StepState): Promise<Step> {
   const t0 = performance.now();
   // Where some B_i <= 0 (below the certificate) and the true model is not positive definite, the
   // models use Gauss-Newton weights on those rows, so every direction is a descent direction.
-  let sketchRows: number | null = null;
-  let model: Factored;
-  if (cfg.mode === "exact") {
-    model = await factorExact(engine, dense, ev.negatives);
-  } else {
-    const s = await factorSketch(engine, dense, cfg, ev, iteration);
-    model = s;
-    sketchRows = s.rows;
+  const fresh =
+    cfg.mode !== "sketch-pcg" || !state.built || ev.negatives > 0 || state.lastCg > Math.max(REBUILD_CG, 2 * state.cgWhenFresh);
+  if (fresh) {
+    const model = cfg.mode === "exact" ? { ...(await factorExact(engine, dense, ev.negatives)), rows: null } : await factorSketch(engine, dense, cfg, ev, iteration);
+    if (model.shift < 0) return { dx: null, sketchRows: model.rows, sketchFresh: true, cgIterations: null, shift: model.shift, hessianMs: performance.now() - t0, solveMs: 0 };
+    Object.assign(state, { built: true, modified: model.modified, rows: model.rows });
   }
-  const { shift, modified } = model;
   const t1 = performance.now();
-  if (shift < 0) return { dx: null, sketchRows, cgIterations: null, shift, hessianMs: t1 - t0, solveMs: 0 };
   let dx: Float64Array;
   let cgIterations: number | null = null;
   if (cfg.mode === "sketch-pcg") {
-    const r = await pcg(engine, dense, ev.grad, modified, cfg);
+    const r = await pcg(engine, dense, ev.grad, state.modified && ev.negatives > 0, cfg);
     dx = r.dx;
-    cgIterations = r.iterations;
+    cgIterations = state.lastCg = r.iterations;
+    if (fresh) state.cgWhenFresh = r.iterations;
   } else {
     dx = dense.solve(0, ev.grad);
     for (let i = 0; i < dx.length; i++) dx[i] = -dx[i]!;
   }
-  return { dx, sketchRows, cgIterations, shift, hessianMs: t1 - t0, solveMs: performance.now() - t1 };
+  return { dx, sketchRows: state.rows, sketchFresh: fresh, cgIterations, shift: 0, hessianMs: t1 - t0, solveMs: performance.now() - t1 };
 }
 
 /**
@@ -212,7 +231,7 @@ export function chooseHessian(nrows: number, ncols: number, nnz: number, rowNnzS
   const d = ncols;
   const exact = rowNnzSquares / 2 + 2 * nnz;
   const meanSq = rowNnzSquares / Math.max(nrows, 1);
-  const kq = jlColumns(nrows, ncols);
+  const kq = jlColumns(nrows, ncols, "sketch-pcg");
   const sketch = nnz * (kq + 1 + 2 * 8 + 2) + (SKETCH_ROWS_PER_COL * d * d * d) / 2 + (Math.min(sampleSize, nrows) * meanSq) / 2;
   const fmt = (v: number) => v.toExponential(2);
   return exact <= sketch

@@ -5,7 +5,7 @@
 import type { DenseWork } from "./dense.js";
 import type { Engine, Evaluation } from "./engine/engine.js";
 import { HyperregError } from "./errors.js";
-import { newtonStep, norm2, type StepConfig } from "./hessian.js";
+import { newStepState, newtonStep, norm2, type StepConfig } from "./hessian.js";
 import type { Certificate, HessianMode, HessianUsed, IterationInfo, SolveResult, Status } from "./types.js";
 
 export interface NewtonConfig {
@@ -53,9 +53,10 @@ export async function newton(engine: Engine, dense: DenseWork, cfg: NewtonConfig
   let gradNorm = norm2(ev.grad);
   const gradNorm0 = gradNorm;
   const tol = cfg.tol ?? 1e-8 * Math.max(1, Number.isFinite(gradNorm0) ? gradNorm0 : 1);
-  notify({ iteration: 0, loss: ev.loss, gradNorm, step: 0, hessian: null, sketchRows: null, cgIterations: null, convexHere: ev.negatives === 0, ms: performance.now() - start });
+  notify({ iteration: 0, loss: ev.loss, gradNorm, step: 0, hessian: null, sketchRows: null, sketchFresh: false, cgIterations: null, convexHere: ev.negatives === 0, ms: performance.now() - start });
 
   const stepCfg: StepConfig = { mode: cfg.used, sampleSize: cfg.sampleSize, seed: cfg.seed, tol, gradNorm0, signal: cfg.signal };
+  const stepState = newStepState();
   let status: Status;
   let message = "";
   let iteration = 0;
@@ -75,7 +76,7 @@ export async function newton(engine: Engine, dense: DenseWork, cfg: NewtonConfig
       }
       throwIfAborted(cfg.signal);
       const t0 = performance.now();
-      const step = await newtonStep(engine, dense, ev, stepCfg, iteration);
+      const step = await newtonStep(engine, dense, ev, stepCfg, iteration, stepState);
       timings.hessianMs += step.hessianMs;
       timings.solveMs += step.solveMs;
       throwIfAborted(cfg.signal);
@@ -91,8 +92,9 @@ export async function newton(engine: Engine, dense: DenseWork, cfg: NewtonConfig
       for (let i = 0; i < dx.length; i++) slope += ev.grad[i]! * dx[i]!;
       let t = 1;
       let trial = await engine.direction(dx);
-      // Roundoff allowance: near the minimizer a full step may change the loss by less than its last bits.
-      const slack = 2 ** -50 * Math.abs(ev.loss);
+      // Roundoff allowance: near the minimizer a step changes the loss by less than the rounding of
+      // its n-term sum (about sqrt(n) ulps of the loss), and Armijo's test would reject it at random.
+      const slack = 4 * Math.sqrt(engine.nrows) * Number.EPSILON * Math.abs(ev.loss);
       let accepted = !cfg.lineSearch ? trial.overflowRow < 0 : trial.overflowRow < 0 && trial.loss <= ev.loss + ARMIJO * t * slope + slack;
       for (let k = 0; cfg.lineSearch && !accepted && k < MAX_BACKTRACKS; k++) {
         throwIfAborted(cfg.signal);
@@ -111,8 +113,13 @@ export async function newton(engine: Engine, dense: DenseWork, cfg: NewtonConfig
         break;
       }
       for (let i = 0; i < x.length; i++) x[i]! += t * dx[i]!;
-      ev = await engine.evaluate(x);
+      ev = await engine.step(t);
       gradNorm = norm2(ev.grad);
+      if (gradNorm <= tol) {
+        // z was carried along the steps; confirm the gradient test on z = A x computed afresh.
+        ev = await engine.evaluate(x);
+        gradNorm = norm2(ev.grad);
+      }
       iteration++;
       notify({
         iteration,
@@ -121,6 +128,7 @@ export async function newton(engine: Engine, dense: DenseWork, cfg: NewtonConfig
         step: t,
         hessian: cfg.used,
         sketchRows: step.sketchRows,
+        sketchFresh: step.sketchFresh,
         cgIterations: step.cgIterations,
         convexHere: ev.negatives === 0,
         ms: performance.now() - t0,

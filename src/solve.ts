@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The facade: validates every argument once, then runs the Newton loop on an engine.
 import { regularizedCertificate } from "./certificate.js";
-import { csr, toVector, toWeights } from "./csr.js";
+import { asCsr, toVector, toWeights } from "./csr.js";
 import { DenseWork } from "./dense.js";
 import { LocalEngine } from "./engine/local.js";
 import { describe, HyperregRangeError, HyperregTypeError } from "./errors.js";
@@ -33,7 +33,7 @@ export function prepare(problem: SolveProblem, options: SolveOptions) {
   const kind = problem.problem ?? "regularized";
   if (kind !== "regularized") throw invalid("problem.problem", kind, `"regularized" (the rescaled problem is not available in this version)`);
   if (!FUNCTIONS.includes(problem.f)) throw invalid("problem.f", problem.f, `one of "exp", "cosh", "sinh"`);
-  const A = csr(problem.A);
+  const A = asCsr(problem.A);
   if (A.nrows === 0 || A.ncols === 0) throw invalid("A", `${A.nrows} x ${A.ncols}`, "at least one row and one column");
   const b = toVector("b", problem.b, A.nrows, "A.nrows");
   const w = toWeights(problem.w, A.nrows);

@@ -63,6 +63,8 @@ export interface IterationInfo {
   hessian: HessianUsed | null;
   /** Rows in the sampled Hessian (sketch modes), else null. */
   sketchRows: number | null;
+  /** Whether the Hessian model was built for this step (sketch-pcg reuses it while CG stays fast). */
+  sketchFresh: boolean;
   /** Conjugate-gradient iterations (sketch-pcg), else null. */
   cgIterations: number | null;
   /** Whether every Hessian weight was positive at this iterate (the local certificate). */

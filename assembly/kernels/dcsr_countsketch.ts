@@ -8,7 +8,7 @@ import { hash64 } from "../rng";
  * draw depends only on the global row index, the sum of the blocks' partial sketches is the same
  * sketch for any split of A into blocks or threads.
  *
- *   Ap[nrows+1] i32, Aj[nnz] i32, Ax[nnz] f64   the block
+ *   Ap[nrows+1] i32, Aj[nnz] i32, Ax[nnz] f64   the block (columns sorted and unique per row)
  *   D[nrows]    f64  non-negative row weights
  *   keyLo, keyHi u32 the 64-bit sketch key; rowOffset i32 global index of the block's first row
  *   m, d        i32  sketch rows, ncols

@@ -4,7 +4,7 @@ import { daxpy } from "../simd";
 /**
  * y += A^T v for a CSR row block (accumulates: the caller zeroes y for a plain product).
  *
- *   Ap[nrows+1] i32, Aj[nnz] i32, Ax[nnz] f64   the block (see dcsrmv)
+ *   Ap[nrows+1] i32, Aj[nnz] i32, Ax[nnz] f64   the block (see dcsrmv: columns sorted and unique per row)
  *   v[nrows]    f64
  *   y[ncols]    f64  updated
  *

@@ -5,7 +5,8 @@ import { ddot } from "../simd";
  * y = A x for a CSR row block.
  *
  *   Ap[nrows+1] i32  row pointers, block-local (Ap[0] = 0)
- *   Aj[nnz]     i32  column indices, each < ncols
+ *   Aj[nnz]     i32  column indices, each < ncols, sorted and unique within a row (a row whose
+ *                    first and last columns are len - 1 apart is taken as one contiguous run)
  *   Ax[nnz]     f64  values
  *   x[ncols]    f64
  *   y[nrows]    f64  written

@@ -5,7 +5,7 @@ import { ddot, daxpy } from "../simd";
  * y += A^T diag(D) A v for a CSR row block: the Hessian-vector product of a Gram form, in one
  * pass over A (each row is read twice while it is in cache instead of two passes over memory).
  *
- *   Ap[nrows+1] i32, Aj[nnz] i32, Ax[nnz] f64   the block (see dcsrmv)
+ *   Ap[nrows+1] i32, Aj[nnz] i32, Ax[nnz] f64   the block (see dcsrmv: columns sorted and unique per row)
  *   D[nrows]    f64  row weights
  *   v[ncols]    f64
  *   y[ncols]    f64  updated

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // A small, strict flag parser: `--name value` or `--name=value`, booleans without a value.
-import { HyperregRangeError } from "../errors.js";
+import { HyperregRangeError } from "../index.js";
 
 export interface FlagSpec {
   readonly [name: string]: "string" | "boolean";

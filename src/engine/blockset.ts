@@ -2,7 +2,9 @@
 // Row blocks of A resident in one kernel instance, and the per-block work of a Newton step.
 // This is the code a worker runs for the blocks it owns; in the calling thread one BlockSet
 // holds every block. Each method does one pass over its blocks and returns one partial result
-// per block (copied out of Wasm memory), which the caller reduces in block order.
+// per block (copied out of Wasm memory), which the caller reduces in block order; or, when the
+// set holds every block ("fold"), the sum itself, added up in Wasm memory in the same order, so
+// both give the same bits.
 import type { Arena } from "../kernels.js";
 import type { RowBlock } from "./tiling.js";
 
@@ -73,24 +75,27 @@ interface Resident {
 export class BlockSet {
   private readonly blocks: Resident[] = [];
   private f = 0;
-  // Scratch shared by all blocks, sized by ncols.
+  // Scratch shared by all blocks.
   private readonly x: number;
-  private readonly vec: number;
   private readonly out: number;
-  private gram = 0;
-  private sketchPtr = 0;
-  private sketchLen = 0;
+  private partial = { ptr: 0, total: 0, len: 0 };
   private qPtr = 0;
   private qLen = 0;
 
+  /**
+   * @param fold  return each method's sum over the blocks (one element) instead of one partial per
+   *              block; only right when this set holds every block of A.
+   */
   constructor(
     private readonly arena: Arena,
     readonly ncols: number,
     data: readonly BlockData[],
+    private readonly fold = false,
   ) {
     for (const blk of data) {
       const nrows = blk.block.rowEnd - blk.block.rowStart;
       const a = arena;
+      const B = a.allocF64(nrows);
       this.blocks.push({
         block: blk.block,
         nrows,
@@ -102,22 +107,43 @@ export class BlockSet {
         z: a.allocF64(nrows),
         dz: a.allocF64(nrows),
         r: a.allocF64(nrows),
-        B: a.allocF64(nrows),
-        Bmod: 0,
-        Bpos: 0,
-        Bneg: 0,
-        Gneg: 0,
+        B,
+        Bmod: B,
+        Bpos: B,
+        Bneg: B,
+        Gneg: B,
         split: null,
         hasNegatives: false,
         lev: 0,
         Dt: 0,
       });
-      const last = this.blocks[this.blocks.length - 1]!;
-      last.Bmod = last.Bpos = last.Bneg = last.Gneg = last.B;
     }
     this.x = arena.allocF64(ncols);
-    this.vec = arena.allocF64(ncols);
     this.out = arena.allocF64(4);
+  }
+
+  /**
+   * Runs `compute(block, out)` on a zeroed `len`-vector per block and returns the partials (or, when
+   * folding, their sum: total = p0, then total += p_b in block order, as `sumInOrder` does).
+   */
+  private partials(len: number, compute: (r: Resident, out: number) => void): Float64Array[] {
+    const a = this.arena;
+    if (len > this.partial.len) this.partial = { ptr: a.allocF64(len), total: a.allocF64(len), len };
+    const { ptr, total } = this.partial;
+    const parts: Float64Array[] = [];
+    this.blocks.forEach((r, i) => {
+      a.f64(ptr, len).fill(0);
+      compute(r, ptr);
+      if (!this.fold) parts.push(a.f64(ptr, len).slice());
+      else if (i === 0) a.f64(total, len).set(a.f64(ptr, len));
+      else a.k.daxpy(len, 1, ptr, total);
+    });
+    return this.fold ? [a.f64(total, len).slice()] : parts;
+  }
+
+  /** Per-block scalars in the same shape as `partials`: summed in block order when folding. */
+  private scalars<T extends object>(values: T[], sum: (acc: T, v: T) => T): T[] {
+    return this.fold && values.length > 0 ? [values.reduce(sum)] : values;
   }
 
   /** Loads b and w^2 for each block (same order as the constructor's blocks). */
@@ -130,40 +156,54 @@ export class BlockSet {
     });
   }
 
-  /** z = A x, loss, gradient and Hessian weights at x. */
+  /** z = A x, then loss, gradient and Hessian weights at x. */
   evaluate(x: Float64Array): EvalPartial[] {
     const { k } = this.arena;
-    const d = this.ncols;
-    this.arena.f64(this.x, d).set(x);
-    return this.blocks.map((r) => {
-      k.dcsrmv(r.nrows, r.Ap, r.Aj, r.Ax, this.x, r.z);
-      const info = k.dhypweights(this.f, r.nrows, r.z, r.b, r.w2, r.r, r.B, this.out, 0);
-      const [loss, minB, negatives] = this.arena.f64(this.out, 3);
-      r.hasNegatives = negatives! > 0;
-      if (r.hasNegatives) this.splitWeights(r);
-      else r.Bmod = r.Bpos = r.Bneg = r.Gneg = r.B;
-      this.arena.f64(this.vec, d).fill(0);
-      k.dcsrmtv(r.nrows, r.Ap, r.Aj, r.Ax, r.r, this.vec);
-      return {
-        loss: loss!,
-        overflowRow: info > 0 ? r.block.rowStart + info - 1 : -1,
-        minB: minB!,
-        negatives: negatives!,
-        grad: this.arena.f64(this.vec, d).slice(),
-      };
-    });
+    this.arena.f64(this.x, this.ncols).set(x);
+    for (const r of this.blocks) k.dcsrmv(r.nrows, r.Ap, r.Aj, r.Ax, this.x, r.z);
+    return this.weigh();
+  }
+
+  /** Takes the step x + t dx of the last `direction`: z += t dz (no pass over A), then evaluates. */
+  step(t: number): EvalPartial[] {
+    for (const r of this.blocks) this.arena.k.daxpy(r.nrows, t, r.dz, r.z);
+    return this.weigh();
+  }
+
+  private weigh(): EvalPartial[] {
+    const { k } = this.arena;
+    const stats: Omit<EvalPartial, "grad">[] = [];
+    const grads = this.partials(
+      this.ncols,
+      (r, g) => {
+        const info = k.dhypweights(this.f, r.nrows, r.z, r.b, r.w2, r.r, r.B, this.out, 0);
+        const [loss, minB, negatives] = this.arena.f64(this.out, 3);
+        stats.push({ loss: loss!, overflowRow: info > 0 ? r.block.rowStart + info - 1 : -1, minB: minB!, negatives: negatives! });
+        r.hasNegatives = negatives! > 0;
+        if (r.hasNegatives) this.splitWeights(r);
+        else r.Bmod = r.Bpos = r.Bneg = r.Gneg = r.B;
+        k.dcsrmtv(r.nrows, r.Ap, r.Aj, r.Ax, r.r, g);
+      },
+    );
+    const merged = this.scalars(stats, (a, v) => ({
+      loss: a.loss + v.loss,
+      overflowRow: a.overflowRow >= 0 ? a.overflowRow : v.overflowRow,
+      minB: Math.min(a.minB, v.minB),
+      negatives: a.negatives + v.negatives,
+    }));
+    return merged.map((m, i) => ({ ...m, grad: grads[i]! }));
   }
 
   private splitWeights(r: Resident): void {
     const a = this.arena;
     r.split ??= { Bmod: a.allocF64(r.nrows), Bpos: a.allocF64(r.nrows), Bneg: a.allocF64(r.nrows), Gneg: a.allocF64(r.nrows) };
     ({ Bmod: r.Bmod, Bpos: r.Bpos, Bneg: r.Bneg, Gneg: r.Gneg } = r.split);
-    this.arena.k.dhypweights(this.f, r.nrows, r.z, r.b, r.w2, r.r, r.Bmod, this.out, 1);
-    const B = this.arena.f64(r.B, r.nrows);
-    const Bmod = this.arena.f64(r.Bmod, r.nrows);
-    const Bpos = this.arena.f64(r.Bpos, r.nrows);
-    const Bneg = this.arena.f64(r.Bneg, r.nrows);
-    const Gneg = this.arena.f64(r.Gneg, r.nrows);
+    a.k.dhypweights(this.f, r.nrows, r.z, r.b, r.w2, r.r, r.Bmod, this.out, 1);
+    const B = a.f64(r.B, r.nrows);
+    const Bmod = a.f64(r.Bmod, r.nrows);
+    const Bpos = a.f64(r.Bpos, r.nrows);
+    const Bneg = a.f64(r.Bneg, r.nrows);
+    const Gneg = a.f64(r.Gneg, r.nrows);
     for (let i = 0; i < r.nrows; i++) {
       const neg = B[i]! <= 0;
       Bpos[i] = neg ? 0 : B[i]!;
@@ -172,25 +212,10 @@ export class BlockSet {
     }
   }
 
-  private weights(r: Resident, modified: boolean): number {
-    return modified ? r.Bmod : r.B;
-  }
-
-  private gramScratch(): number {
-    if (this.gram === 0) this.gram = this.arena.allocF64(this.ncols * this.ncols);
-    return this.gram;
-  }
-
   /** Lower triangle of A^T diag(B) A per block (B, or the PSD-modified weights). */
   exactGram(modified: boolean): Float64Array[] {
-    const { k } = this.arena;
     const d = this.ncols;
-    const G = this.gramScratch();
-    return this.blocks.map((r) => {
-      this.arena.f64(G, d * d).fill(0);
-      k.dcsrsyrk(r.nrows, r.Ap, r.Aj, r.Ax, this.weights(r, modified), d, G);
-      return this.arena.f64(G, d * d).slice();
-    });
+    return this.partials(d * d, (r, G) => this.arena.k.dcsrsyrk(r.nrows, r.Ap, r.Aj, r.Ax, modified ? r.Bmod : r.B, d, G));
   }
 
   /**
@@ -198,29 +223,16 @@ export class BlockSet {
    * Gauss-Newton weights when `psd`. All zero when there are no such rows.
    */
   negativeGram(psd: boolean): Float64Array[] {
-    const { k } = this.arena;
     const d = this.ncols;
-    const G = this.gramScratch();
-    return this.blocks.map((r) => {
-      this.arena.f64(G, d * d).fill(0);
-      if (r.hasNegatives) k.dcsrsyrk(r.nrows, r.Ap, r.Aj, r.Ax, psd ? r.Gneg : r.Bneg, d, G);
-      return this.arena.f64(G, d * d).slice();
+    return this.partials(d * d, (r, G) => {
+      if (r.hasNegatives) this.arena.k.dcsrsyrk(r.nrows, r.Ap, r.Aj, r.Ax, psd ? r.Gneg : r.Bneg, d, G);
     });
   }
 
   /** CountSketch (m rows) of diag(sqrt(max(B, 0))) A, per block. */
   sketch(m: number, key: Key): Float64Array[] {
-    const { k } = this.arena;
-    const len = m * this.ncols;
-    if (len > this.sketchLen) {
-      this.sketchPtr = this.arena.allocF64(len);
-      this.sketchLen = len;
-    }
-    return this.blocks.map((r) => {
-      this.arena.f64(this.sketchPtr, len).fill(0);
-      k.dcsr_countsketch(r.nrows, r.Ap, r.Aj, r.Ax, r.Bpos, key[0], key[1], r.block.rowStart, m, this.ncols, this.sketchPtr);
-      return this.arena.f64(this.sketchPtr, len).slice();
-    });
+    const d = this.ncols;
+    return this.partials(m * d, (r, S) => this.arena.k.dcsr_countsketch(r.nrows, r.Ap, r.Aj, r.Ax, r.Bpos, key[0], key[1], r.block.rowStart, m, d, S));
   }
 
   /**
@@ -228,38 +240,32 @@ export class BlockSet {
    * probability min(1, scale * lev_i); returns each block's sampled Gram (lower triangle).
    */
   sampleGram(Q: Float64Array, kq: number, scale: number, key: Key): SamplePartial[] {
-    const { k } = this.arena;
+    const a = this.arena;
     const d = this.ncols;
     if (Q.length > this.qLen) {
-      this.qPtr = this.arena.allocF64(Q.length + kq);
+      this.qPtr = a.allocF64(Q.length + kq);
       this.qLen = Q.length;
     }
-    this.arena.f64(this.qPtr, Q.length).set(Q);
+    a.f64(this.qPtr, Q.length).set(Q);
     const tmp = this.qPtr + Q.length * 8;
-    const G = this.gramScratch();
-    return this.blocks.map((r) => {
+    const kept: { kept: number }[] = [];
+    const grams = this.partials(d * d, (r, G) => {
       if (r.lev === 0) {
-        r.lev = this.arena.allocF64(r.nrows);
-        r.Dt = this.arena.allocF64(r.nrows);
+        r.lev = a.allocF64(r.nrows);
+        r.Dt = a.allocF64(r.nrows);
       }
-      k.dcsrlev(r.nrows, r.Ap, r.Aj, r.Ax, r.Bpos, this.qPtr, kq, tmp, r.lev);
-      const kept = k.dlevsample(r.nrows, r.lev, r.Bpos, scale, key[0], key[1], r.block.rowStart, r.Dt);
-      this.arena.f64(G, d * d).fill(0);
-      if (kept > 0) k.dcsrsyrk(r.nrows, r.Ap, r.Aj, r.Ax, r.Dt, d, G);
-      return { gram: this.arena.f64(G, d * d).slice(), kept };
+      a.k.dcsrlev(r.nrows, r.Ap, r.Aj, r.Ax, r.Bpos, this.qPtr, kq, tmp, r.lev);
+      const n = a.k.dlevsample(r.nrows, r.lev, r.Bpos, scale, key[0], key[1], r.block.rowStart, r.Dt);
+      if (n > 0) a.k.dcsrsyrk(r.nrows, r.Ap, r.Aj, r.Ax, r.Dt, d, G);
+      kept.push({ kept: n });
     });
+    return this.scalars(kept, (s, v) => ({ kept: s.kept + v.kept })).map((c, i) => ({ gram: grams[i]!, kept: c.kept }));
   }
 
   /** A^T diag(B) A v per block. */
   hessVec(v: Float64Array, modified: boolean): Float64Array[] {
-    const { k } = this.arena;
-    const d = this.ncols;
-    this.arena.f64(this.x, d).set(v);
-    return this.blocks.map((r) => {
-      this.arena.f64(this.vec, d).fill(0);
-      k.dcsrsymv(r.nrows, r.Ap, r.Aj, r.Ax, this.weights(r, modified), this.x, this.vec);
-      return this.arena.f64(this.vec, d).slice();
-    });
+    this.arena.f64(this.x, this.ncols).set(v);
+    return this.partials(this.ncols, (r, y) => this.arena.k.dcsrsymv(r.nrows, r.Ap, r.Aj, r.Ax, modified ? r.Bmod : r.B, this.x, y));
   }
 
   /** dz = A dx (kept for the line search) and the loss at z + dz. */
@@ -273,14 +279,10 @@ export class BlockSet {
   /** Loss at z + t dz, O(n) per trial. */
   lossAt(t: number): LinePartial[] {
     const { k } = this.arena;
-    return this.blocks.map((r) => {
+    const values = this.blocks.map((r) => {
       const info = k.dhyploss(this.f, r.nrows, r.z, r.dz, t, r.b, r.w2, this.out);
       return { loss: this.arena.f64(this.out, 1)[0]!, overflowRow: info > 0 ? r.block.rowStart + info - 1 : -1 };
     });
-  }
-
-  /** Whether any block saw a non-positive Hessian weight at the last evaluation. */
-  anyNegatives(): boolean {
-    return this.blocks.some((r) => r.hasNegatives);
+    return this.scalars(values, (a, v) => ({ loss: a.loss + v.loss, overflowRow: a.overflowRow >= 0 ? a.overflowRow : v.overflowRow }));
   }
 }

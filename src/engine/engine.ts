@@ -28,7 +28,10 @@ export interface Engine {
   readonly rowNnzSquares: number;
   readonly threads: number;
   setProblem(f: number, b: Float64Array, w2: Float64Array): Promise<void>;
+  /** Evaluates at x (one pass: z = A x). */
   evaluate(x: Float64Array): Promise<Evaluation>;
+  /** Evaluates at x + t dx for the dx of the last `direction` (z += t A dx, no pass over A). */
+  step(t: number): Promise<Evaluation>;
   exactGram(modified: boolean): Promise<Float64Array>;
   negativeGram(psd: boolean): Promise<Float64Array>;
   sketch(m: number, key: Key): Promise<Float64Array>;

@@ -6,13 +6,13 @@ import { BlockSet, type BlockData } from "./blockset.js";
 import { type Engine, reduceEval, reduceLine, reduceSample, sumInOrder } from "./engine.js";
 import { type RowBlock, tileRows } from "./tiling.js";
 
-/** Copies the rows of one block with block-local row pointers. */
+/** The rows of one block: views of A's indices and data, with block-local row pointers. */
 export function sliceBlock(A: CsrMatrix, block: RowBlock): BlockData {
   const p0 = A.indptr[block.rowStart]!;
   const p1 = A.indptr[block.rowEnd]!;
   const indptr = new Int32Array(block.rowEnd - block.rowStart + 1);
   for (let i = 0; i < indptr.length; i++) indptr[i] = A.indptr[block.rowStart + i]! - p0;
-  return { block, indptr, indices: A.indices.slice(p0, p1), data: A.data.slice(p0, p1) };
+  return { block, indptr, indices: A.indices.subarray(p0, p1), data: A.data.subarray(p0, p1) };
 }
 
 export function rowNnzSquares(A: CsrMatrix): number {
@@ -41,7 +41,8 @@ export class LocalEngine implements Engine {
   static async create(A: CsrMatrix): Promise<LocalEngine> {
     const arena = await createKernels();
     const blocks = tileRows(A);
-    const set = new BlockSet(arena, A.ncols, blocks.map((b) => sliceBlock(A, b)));
+    // One set holds every block, so it folds the partials in Wasm memory (same bits as per block).
+    const set = new BlockSet(arena, A.ncols, blocks.map((b) => sliceBlock(A, b)), true);
     return new LocalEngine(A, blocks, set);
   }
 
@@ -54,6 +55,10 @@ export class LocalEngine implements Engine {
 
   async evaluate(x: Float64Array) {
     return reduceEval(this.set.evaluate(x));
+  }
+
+  async step(t: number) {
+    return reduceEval(this.set.step(t));
   }
 
   async exactGram(modified: boolean) {

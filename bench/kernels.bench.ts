@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: MIT
+// Kernel throughput: the Wasm kernels against their plain TypeScript references (tests/reference.ts)
+// and against a plain streaming read (dasum), the bandwidth a sparse pass can hope for.
+import { createKernels } from "../src/kernels.js";
+import { generateProblem, rng } from "../src/index.js";
+import * as ref from "../tests/reference.js";
+import { line, quick, race } from "./lib.js";
+
+const arena = await createKernels();
+const { k } = arena;
+const rounds = quick ? 5 : 15;
+
+function check(name: string, a: Float64Array, b: Float64Array, tol: number) {
+  let err = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    err = Math.max(err, Math.abs(a[i]! - b[i]!));
+    scale = Math.max(scale, Math.abs(b[i]!));
+  }
+  if (!(err <= tol * Math.max(scale, 1))) throw new Error(`${name}: Wasm and reference disagree (max error ${err}, scale ${scale})`);
+}
+
+// --- sparse passes ---------------------------------------------------------------------------
+const shapes = [
+  { label: "sparse 20/row", family: "sparse" as const, nrows: quick ? 100_000 : 400_000, ncols: 1000, rowNnz: 20 },
+  { label: "dense rows", family: "gauss" as const, nrows: quick ? 20_000 : 80_000, ncols: 200, rowNnz: 200 },
+];
+for (const s of shapes) {
+  const { A } = generateProblem({ family: s.family, nrows: s.nrows, ncols: s.ncols, rowNnz: s.rowNnz, seed: 3 });
+  const nnz = A.indptr[A.nrows]!;
+  const mark = arena.mark();
+  const Ap = arena.putI32(A.indptr);
+  const Aj = arena.putI32(A.indices);
+  const Ax = arena.putF64(A.data);
+  const rand = rng(5);
+  const xs = Float64Array.from({ length: A.ncols }, () => rand() - 0.5);
+  const vs = Float64Array.from({ length: A.nrows }, () => rand() - 0.5);
+  const x = arena.putF64(xs);
+  const v = arena.putF64(vs);
+  const y = arena.allocF64(A.nrows);
+  const g = arena.allocF64(A.ncols);
+  // The bytes a pass must stream: values, column indices, row pointers, and the long vector.
+  const bytes = 12 * nnz + 4 * (A.nrows + 1) + 8 * A.nrows;
+  const stream = arena.allocF64(Math.ceil(bytes / 8));
+  arena.f64(stream, Math.ceil(bytes / 8)).fill(1);
+
+  const yRef = new Float64Array(A.nrows);
+  const gRef = new Float64Array(A.ncols);
+  k.dcsrmv(A.nrows, Ap, Aj, Ax, x, y);
+  ref.dcsrmv(A.nrows, A.indptr, A.indices, A.data, xs, yRef);
+  check("dcsrmv", arena.f64(y, A.nrows), yRef, 1e-12);
+  k.dcsrmtv(A.nrows, Ap, Aj, Ax, v, g);
+  ref.dcsrmtv(A.nrows, A.indptr, A.indices, A.data, vs, gRef);
+  check("dcsrmtv", arena.f64(g, A.ncols), gRef, 1e-10);
+
+  const t = await race(
+    [
+      { name: "dasum", run: () => k.dasum(Math.ceil(bytes / 8), stream) },
+      { name: "wasm mv", run: () => k.dcsrmv(A.nrows, Ap, Aj, Ax, x, y) },
+      { name: "ref mv", run: () => ref.dcsrmv(A.nrows, A.indptr, A.indices, A.data, xs, yRef) },
+      { name: "wasm mtv", run: () => { arena.f64(g, A.ncols).fill(0); k.dcsrmtv(A.nrows, Ap, Aj, Ax, v, g); } },
+      { name: "ref mtv", run: () => { gRef.fill(0); ref.dcsrmtv(A.nrows, A.indptr, A.indices, A.data, vs, gRef); } },
+    ],
+    rounds,
+  );
+  const gbs = (ms: number) => bytes / ms / 1e6;
+  const stream_ = gbs(t.get("dasum")!);
+  for (const [op, w, r] of [["dcsrmv", "wasm mv", "ref mv"], ["dcsrmtv", "wasm mtv", "ref mtv"]] as const) {
+    line({
+      case: `${op} ${s.label} ${A.nrows}x${A.ncols} nnz=${nnz}`,
+      ms: t.get(w)!,
+      "GB/s": gbs(t.get(w)!),
+      "vs_ref": t.get(r)! / t.get(w)!,
+      "of_stream": gbs(t.get(w)!) / stream_,
+      "ref_ms": t.get(r)!,
+      "stream_GB/s": stream_,
+    });
+  }
+  arena.release(mark);
+}
+
+// --- Cholesky ----------------------------------------------------------------------------------
+for (const d of [200, 500]) {
+  const rand = rng(d);
+  const m = d + 10;
+  const M = Float64Array.from({ length: m * d }, () => rand() - 0.5);
+  const G = new Float64Array(d * d);
+  ref.dsyrk(m, d, M, G);
+  for (let i = 0; i < d; i++) G[i * d + i]! += 1;
+  const mark = arena.mark();
+  const P = arena.allocF64(d * d);
+  const work = new Float64Array(d * d);
+  let info = 0;
+  const t = await race(
+    [
+      { name: "wasm", run: () => { arena.f64(P, d * d).set(G); info = k.dpotrf(d, P); } },
+      { name: "ref", run: () => { work.set(G); ref.dpotrf(d, work); } },
+    ],
+    quick ? 3 : 9,
+  );
+  if (info !== 0) throw new Error("dpotrf failed on an SPD matrix");
+  check("dpotrf", arena.f64(P, d * d), work, 1e-10);
+  line({ case: `dpotrf d=${d}`, ms: t.get("wasm")!, ref_ms: t.get("ref")!, vs_ref: t.get("ref")! / t.get("wasm")!, GFlops: d ** 3 / 3 / t.get("wasm")! / 1e6 });
+  arena.release(mark);
+}

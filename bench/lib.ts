@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: MIT
+// Timing helpers: warm-up past tier-up, contenders interleaved round by round (the machine is
+// shared and noisy: absolute times drift, ratios taken in the same rounds hold), medians.
+
+export const quick = process.argv.includes("--quick");
+
+export interface Contender {
+  name: string;
+  run: () => unknown | Promise<unknown>;
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Median milliseconds per contender over `rounds` interleaved rounds after `warmup` rounds. */
+export async function race(contenders: readonly Contender[], rounds: number, warmup = 2): Promise<Map<string, number>> {
+  const times = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+  for (let r = 0; r < warmup + rounds; r++) {
+    // Rotate the order so no contender always runs right after the same one.
+    for (let i = 0; i < contenders.length; i++) {
+      const c = contenders[(i + r) % contenders.length]!;
+      const t0 = performance.now();
+      await c.run();
+      const dt = performance.now() - t0;
+      if (r >= warmup) times.get(c.name)!.push(dt);
+    }
+  }
+  return new Map([...times].map(([k, v]) => [k, median(v)]));
+}
+
+export function line(fields: Record<string, string | number>): void {
+  console.log(
+    Object.entries(fields)
+      .map(([k, v]) => `${k}=${typeof v === "number" ? (Number.isInteger(v) ? v : v.toPrecision(4)) : v}`)
+      .join("  "),
+  );
+}

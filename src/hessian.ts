@@ -22,6 +22,8 @@ export interface Step {
   sketchRows: number | null;
   /** Whether the Hessian model was built at this step (sketch-pcg may reuse the previous one). */
   sketchFresh: boolean;
+  /** When CG built dz = A dx in the engine: the last step length still to add (engine.cgDirection). */
+  dzCarry: number | null;
   cgIterations: number | null;
   /** Diagonal shift that made the model factorable (0 when none was needed). */
   shift: number;
@@ -30,7 +32,7 @@ export interface Step {
 }
 
 /** Rows of the CountSketch used for leverage scores, per column of A. */
-const SKETCH_ROWS_PER_COL = 4;
+const SKETCH_ROWS_PER_COL = 2;
 /** CG stops early after this many iterations; the line search still guards the step. */
 const MAX_CG = 50;
 /** A reused preconditioner is rebuilt once CG needs more than this (and twice its fresh count). */
@@ -142,9 +144,11 @@ async function factorSketch(engine: Engine, dense: DenseWork, cfg: StepConfig, e
  * slot 0 as preconditioner. Stops at ||H dx + g|| <= eta ||g|| with a forcing term that tightens as
  * the gradient falls (inexact Newton keeps its fast local convergence).
  */
-async function pcg(engine: Engine, dense: DenseWork, g: Float64Array, modified: boolean, cfg: StepConfig): Promise<{ dx: Float64Array; iterations: number }> {
+async function pcg(engine: Engine, dense: DenseWork, g: Float64Array, modified: boolean, cfg: StepConfig): Promise<{ dx: Float64Array; iterations: number; dzCarry: number | null }> {
   const gnorm = norm2(g);
-  const eta = Math.max(Math.min(0.1, Math.sqrt(gnorm / Math.max(cfg.gradNorm0, 1))), (0.1 * cfg.tol) / gnorm);
+  // Half of tol / ||g||: a residual that small already passes the gradient test after the step, up to
+  // the O(||dx||^2) change of the gradient, which is far smaller once steps are that short.
+  const eta = Math.max(Math.min(0.1, Math.sqrt(gnorm / Math.max(cfg.gradNorm0, 1))), (0.5 * cfg.tol) / gnorm);
   const d = g.length;
   const x = new Float64Array(d);
   const r = g.map((v) => -v);
@@ -152,14 +156,17 @@ async function pcg(engine: Engine, dense: DenseWork, g: Float64Array, modified: 
   const p = z.slice();
   let rz = dot(r, z);
   let it = 0;
-  while (it < MAX_CG) {
-    if (cfg.signal?.aborted) break;
-    const Hp = await engine.hessVec(p, modified);
+  // The engine builds dz = A x alongside: each call adds `carry` (the last alpha) times the A p it kept.
+  let carry: number | null = null;
+  while (it < MAX_CG && !cfg.signal?.aborted) {
+    const Hp = await engine.hessVec(p, modified, carry);
+    carry = 0;
     it++;
     const pHp = dot(p, Hp);
     if (!(pHp > 0)) {
-      // No positive curvature along p: keep what CG has, or the preconditioned gradient step.
-      if (it === 1) x.set(z);
+      // No positive curvature along p: keep what CG has (a descent direction), or at the first
+      // iteration the preconditioned gradient step, whose A dx the engine has not built.
+      if (it === 1) return { dx: z, iterations: it, dzCarry: null };
       break;
     }
     const alpha = rz / pHp;
@@ -167,6 +174,7 @@ async function pcg(engine: Engine, dense: DenseWork, g: Float64Array, modified: 
       x[i]! += alpha * p[i]!;
       r[i]! -= alpha * Hp[i]!;
     }
+    carry = alpha;
     if (norm2(r) <= eta * gnorm) break;
     z = dense.solve(0, r);
     const rzNext = dot(r, z);
@@ -174,7 +182,7 @@ async function pcg(engine: Engine, dense: DenseWork, g: Float64Array, modified: 
     rz = rzNext;
     for (let i = 0; i < d; i++) p[i] = z[i]! + beta * p[i]!;
   }
-  return { dx: x, iterations: it };
+  return { dx: x, iterations: it, dzCarry: carry };
 }
 
 /**
@@ -203,22 +211,24 @@ export async function newtonStep(engine: Engine, dense: DenseWork, ev: Evaluatio
     cfg.mode !== "sketch-pcg" || !state.built || ev.negatives > 0 || state.lastCg > Math.max(REBUILD_CG, 2 * state.cgWhenFresh);
   if (fresh) {
     const model = cfg.mode === "exact" ? { ...(await factorExact(engine, dense, ev.negatives)), rows: null } : await factorSketch(engine, dense, cfg, ev, iteration);
-    if (model.shift < 0) return { dx: null, sketchRows: model.rows, sketchFresh: true, cgIterations: null, shift: model.shift, hessianMs: performance.now() - t0, solveMs: 0 };
+    if (model.shift < 0) return { dx: null, sketchRows: model.rows, sketchFresh: true, dzCarry: null, cgIterations: null, shift: model.shift, hessianMs: performance.now() - t0, solveMs: 0 };
     Object.assign(state, { built: true, modified: model.modified, rows: model.rows });
   }
   const t1 = performance.now();
   let dx: Float64Array;
   let cgIterations: number | null = null;
+  let dzCarry: number | null = null;
   if (cfg.mode === "sketch-pcg") {
     const r = await pcg(engine, dense, ev.grad, state.modified && ev.negatives > 0, cfg);
     dx = r.dx;
+    dzCarry = r.dzCarry;
     cgIterations = state.lastCg = r.iterations;
     if (fresh) state.cgWhenFresh = r.iterations;
   } else {
     dx = dense.solve(0, ev.grad);
     for (let i = 0; i < dx.length; i++) dx[i] = -dx[i]!;
   }
-  return { dx, sketchRows: state.rows, sketchFresh: fresh, cgIterations, shift: 0, hessianMs: t1 - t0, solveMs: performance.now() - t1 };
+  return { dx, sketchRows: state.rows, sketchFresh: fresh, dzCarry, cgIterations, shift: 0, hessianMs: t1 - t0, solveMs: performance.now() - t1 };
 }
 
 /**

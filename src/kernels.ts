@@ -54,18 +54,30 @@ export class Arena {
     this.top = k.memory.buffer.byteLength;
   }
 
+  /**
+   * Grows the memory once so that `bytes` more fit: each growth may move the whole memory, so
+   * loading a large matrix piece by piece would copy it many times over.
+   */
+  reserve(bytes: number): void {
+    const need = this.top + bytes - this.k.memory.buffer.byteLength;
+    if (need > 0) this.grow(need);
+  }
+
+  private grow(bytes: number): void {
+    try {
+      this.k.memory.grow(Math.ceil(bytes / PAGE));
+    } catch {
+      throw new HyperregError("ERR_INTERNAL", `out of WebAssembly memory: ${this.top + bytes} bytes needed (a 32-bit Wasm memory holds at most 4 GiB); split A into fewer rows per model or use more worker threads`);
+    }
+  }
+
   /** Reserves `bytes` (rounded up to 16) and returns the byte offset. The memory is zeroed. */
   alloc(bytes: number): number {
     const ptr = this.top;
     const end = ptr + Math.ceil(Math.max(bytes, 1) / ALIGN) * ALIGN;
     const have = this.k.memory.buffer.byteLength;
-    if (end > have) {
-      try {
-        this.k.memory.grow(Math.ceil((end - have) / PAGE));
-      } catch {
-        throw new HyperregError("ERR_INTERNAL", `out of WebAssembly memory: ${end} bytes needed (a 32-bit Wasm memory holds at most 4 GiB); split A into fewer rows per model or use more worker threads`);
-      }
-    }
+    // Grow by at least an eighth, so that many small allocations do not each move the memory.
+    if (end > have) this.grow(Math.max(end - have, have >> 3));
     // Released space below the old size may hold old data; fresh pages are already zero.
     new Uint8Array(this.k.memory.buffer, ptr, Math.min(end, have) - ptr).fill(0);
     this.top = end;

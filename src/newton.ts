@@ -91,7 +91,7 @@ export async function newton(engine: Engine, dense: DenseWork, cfg: NewtonConfig
       let slope = 0;
       for (let i = 0; i < dx.length; i++) slope += ev.grad[i]! * dx[i]!;
       let t = 1;
-      let trial = await engine.direction(dx);
+      let trial = step.dzCarry === null ? await engine.direction(dx) : await engine.cgDirection(step.dzCarry);
       // Roundoff allowance: near the minimizer a step changes the loss by less than the rounding of
       // its n-term sum (about sqrt(n) ulps of the loss), and Armijo's test would reject it at random.
       const slack = 4 * Math.sqrt(engine.nrows) * Number.EPSILON * Math.abs(ev.loss);

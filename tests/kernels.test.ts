@@ -307,12 +307,22 @@ test("dcsrsymv accumulates y += A^T diag(D) A v with zero and negative weights",
       const Dp = arena.putF64(D);
       const vp = arena.putF64(v);
       const yp = arena.putF64(y0);
-      k.dcsrsymv(A.nrows, p.Ap, p.Aj, p.Ax, Dp, vp, yp);
+      k.dcsrsymv(A.nrows, p.Ap, p.Aj, p.Ax, Dp, vp, yp, 0);
       const want = y0.slice();
       ref.dcsrsymv(A.nrows, A.Ap, A.Aj, A.Ax, D, v, want);
       const scale = abs(y0);
       ref.dcsrsymv(A.nrows, A.Ap, A.Aj, abs(A.Ax), abs(D), abs(v), scale);
       assertClose(read(yp, A.ncols), want, scale, `dcsrsymv ${A.nrows}x${A.ncols}`);
+      // With t requested: the same y, and t = A v on every row, zero-weight rows included.
+      const yp2 = arena.putF64(y0);
+      const tp = arena.putF64(new Float64Array(A.nrows).fill(NaN));
+      k.dcsrsymv(A.nrows, p.Ap, p.Aj, p.Ax, Dp, vp, yp2, tp);
+      assertSame(read(yp2, A.ncols), read(yp, A.ncols), "dcsrsymv y with t kept");
+      const Av = new Float64Array(A.nrows);
+      ref.dcsrmv(A.nrows, A.Ap, A.Aj, A.Ax, v, Av);
+      const AvScale = new Float64Array(A.nrows);
+      ref.dcsrmv(A.nrows, A.Ap, A.Aj, abs(A.Ax), abs(v), AvScale);
+      assertClose(read(tp, A.nrows), Av, AvScale, `dcsrsymv t = A v ${A.nrows}x${A.ncols}`);
     });
   }
 });

@@ -4,38 +4,50 @@ import { ddot, daxpy } from "../simd";
 /**
  * y += A^T diag(D) A v for a CSR row block: the Hessian-vector product of a Gram form, in one
  * pass over A (each row is read twice while it is in cache instead of two passes over memory).
+ * Optionally keeps t = A v: conjugate gradients then get A dx = sum_k alpha_k A p_k for free and
+ * the line search needs no pass of its own.
  *
  *   Ap[nrows+1] i32, Aj[nnz] i32, Ax[nnz] f64   the block (see dcsrmv: columns sorted and unique per row)
  *   D[nrows]    f64  row weights
  *   v[ncols]    f64
  *   y[ncols]    f64  updated
+ *   t[nrows]    f64  written with A v when t != 0 (then rows with D[i] == 0 are not skipped)
  *
  * Complexity: O(nrows + 2 nnz).
  */
-export function dcsrsymv(nrows: i32, Ap: usize, Aj: usize, Ax: usize, D: usize, v: usize, y: usize): void {
+export function dcsrsymv(nrows: i32, Ap: usize, Aj: usize, Ax: usize, D: usize, v: usize, y: usize, t: usize): void {
   let start = load<i32>(Ap);
   for (let i = 0; i < nrows; i++) {
     const end = load<i32>(Ap + ((<usize>i + 1) << 2));
     const len = end - start;
     const di = load<f64>(D + (<usize>i << 3));
-    if (len > 0 && di != 0.0) {
+    if (len > 0 && (di != 0.0 || t != 0)) {
       const j0 = load<i32>(Aj + (<usize>start << 2));
       const j1 = load<i32>(Aj + (<usize>(end - 1) << 2));
       const row = Ax + (<usize>start << 3);
-      if (j1 - j0 == len - 1) {
-        const t = di * ddot(len, row, v + (<usize>j0 << 3));
-        daxpy(len, t, row, y + (<usize>j0 << 3));
+      const contiguous = j1 - j0 == len - 1;
+      let s = 0.0;
+      if (contiguous) {
+        s = ddot(len, row, v + (<usize>j0 << 3));
       } else {
-        let s = 0.0;
         for (let k = start; k < end; k++) {
           s += load<f64>(Ax + (<usize>k << 3)) * load<f64>(v + (<usize>load<i32>(Aj + (<usize>k << 2)) << 3));
         }
-        const t = di * s;
-        for (let k = start; k < end; k++) {
-          const yj = y + (<usize>load<i32>(Aj + (<usize>k << 2)) << 3);
-          store<f64>(yj, load<f64>(yj) + t * load<f64>(Ax + (<usize>k << 3)));
+      }
+      if (t != 0) store<f64>(t + (<usize>i << 3), s);
+      const c = di * s;
+      if (c != 0.0) {
+        if (contiguous) {
+          daxpy(len, c, row, y + (<usize>j0 << 3));
+        } else {
+          for (let k = start; k < end; k++) {
+            const yj = y + (<usize>load<i32>(Aj + (<usize>k << 2)) << 3);
+            store<f64>(yj, load<f64>(yj) + c * load<f64>(Ax + (<usize>k << 3)));
+          }
         }
       }
+    } else if (t != 0) {
+      store<f64>(t + (<usize>i << 3), 0.0);
     }
     start = end;
   }

@@ -70,6 +70,8 @@ interface Resident {
   hasNegatives: boolean;
   lev: number;
   Dt: number;
+  /** A p of the last Hessian-vector product, kept while CG builds dz = A dx (0 until first used). */
+  Av: number;
 }
 
 export class BlockSet {
@@ -92,6 +94,8 @@ export class BlockSet {
     data: readonly BlockData[],
     private readonly fold = false,
   ) {
+    // Per block: A (12 bytes a nonzero, 4 a row pointer) and six row vectors, plus alignment.
+    arena.reserve(data.reduce((s, blk) => s + 12 * blk.data.length + 52 * blk.indptr.length + 160, 0));
     for (const blk of data) {
       const nrows = blk.block.rowEnd - blk.block.rowStart;
       const a = arena;
@@ -116,6 +120,7 @@ export class BlockSet {
         hasNegatives: false,
         lev: 0,
         Dt: 0,
+        Av: 0,
       });
     }
     this.x = arena.allocF64(ncols);
@@ -262,10 +267,24 @@ export class BlockSet {
     return this.scalars(kept, (s, v) => ({ kept: s.kept + v.kept })).map((c, i) => ({ gram: grams[i]!, kept: c.kept }));
   }
 
-  /** A^T diag(B) A v per block. */
-  hessVec(v: Float64Array, modified: boolean): Float64Array[] {
-    this.arena.f64(this.x, this.ncols).set(v);
-    return this.partials(this.ncols, (r, y) => this.arena.k.dcsrsymv(r.nrows, r.Ap, r.Aj, r.Ax, modified ? r.Bmod : r.B, this.x, y));
+  /**
+   * A^T diag(B) A v per block. With `carry` (inside conjugate gradients) it also builds dz = A dx for
+   * dx = sum_k alpha_k p_k without a pass of its own: `carry` null starts dz = 0, a number adds
+   * carry * (A v of the previous call) to dz; either way this call keeps A v for the next one.
+   */
+  hessVec(v: Float64Array, modified: boolean, carry?: number | null): Float64Array[] {
+    const a = this.arena;
+    a.f64(this.x, this.ncols).set(v);
+    return this.partials(this.ncols, (r, y) => {
+      let keep = 0;
+      if (carry !== undefined) {
+        if (r.Av === 0) r.Av = a.allocF64(r.nrows);
+        if (carry === null) a.f64(r.dz, r.nrows).fill(0);
+        else a.k.daxpy(r.nrows, carry, r.Av, r.dz);
+        keep = r.Av;
+      }
+      a.k.dcsrsymv(r.nrows, r.Ap, r.Aj, r.Ax, modified ? r.Bmod : r.B, this.x, y, keep);
+    });
   }
 
   /** dz = A dx (kept for the line search) and the loss at z + dz. */
@@ -273,6 +292,12 @@ export class BlockSet {
     const { k } = this.arena;
     this.arena.f64(this.x, this.ncols).set(dx);
     for (const r of this.blocks) k.dcsrmv(r.nrows, r.Ap, r.Aj, r.Ax, this.x, r.dz);
+    return this.lossAt(1);
+  }
+
+  /** Completes the dz that CG built (see hessVec) with its last step and returns the loss at z + dz. */
+  cgDirection(carry: number): LinePartial[] {
+    for (const r of this.blocks) this.arena.k.daxpy(r.nrows, carry, r.Av, r.dz);
     return this.lossAt(1);
   }
 

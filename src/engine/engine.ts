@@ -36,8 +36,12 @@ export interface Engine {
   negativeGram(psd: boolean): Promise<Float64Array>;
   sketch(m: number, key: Key): Promise<Float64Array>;
   sampleGram(Q: Float64Array, kq: number, scale: number, key: Key): Promise<{ gram: Float64Array; kept: number }>;
-  hessVec(v: Float64Array, modified: boolean): Promise<Float64Array>;
+  /** H v; with `carry` also builds dz = A dx inside CG (see BlockSet.hessVec). */
+  hessVec(v: Float64Array, modified: boolean, carry?: number | null): Promise<Float64Array>;
+  /** Computes dz = A dx (one pass) and returns the loss at x + dx. */
   direction(dx: Float64Array): Promise<LineValue>;
+  /** Finishes the dz built by CG with its last step length and returns the loss at x + dx. */
+  cgDirection(carry: number): Promise<LineValue>;
   lossAt(t: number): Promise<LineValue>;
   close(): Promise<void>;
 }

@@ -77,8 +77,12 @@ export class LocalEngine implements Engine {
     return reduceSample(this.set.sampleGram(Q, kq, scale, key));
   }
 
-  async hessVec(v: Float64Array, modified: boolean) {
-    return sumInOrder(this.set.hessVec(v, modified));
+  async hessVec(v: Float64Array, modified: boolean, carry?: number | null) {
+    return sumInOrder(this.set.hessVec(v, modified, carry));
+  }
+
+  async cgDirection(carry: number) {
+    return reduceLine(this.set.cgDirection(carry));
   }
 
   async direction(dx: Float64Array) {

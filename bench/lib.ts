@@ -9,6 +9,14 @@ export interface Contender {
   run: () => unknown | Promise<unknown>;
 }
 
+/**
+ * Collects the garbage of earlier runs (run.mjs starts Node with --expose-gc) so that no contender
+ * pays for freeing the previous one's memory: a solve drops a Wasm memory as large as A.
+ */
+export function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -22,6 +30,7 @@ export async function race(contenders: readonly Contender[], rounds: number, war
     // Rotate the order so no contender always runs right after the same one.
     for (let i = 0; i < contenders.length; i++) {
       const c = contenders[(i + r) % contenders.length]!;
+      collectGarbage();
       const t0 = performance.now();
       await c.run();
       const dt = performance.now() - t0;

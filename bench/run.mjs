@@ -21,7 +21,7 @@ await esbuild.build({ ...bundleOptions, platform: "node", entryPoints: files.map
 let failed = false;
 for (const f of files) {
   console.log(`# ${f}`);
-  const r = spawnSync(process.execPath, ["--max-old-space-size=16384", `${out}/${f.replace(/\.ts$/, ".mjs")}`, ...args.filter((a) => a.startsWith("--"))], { cwd: root, stdio: "inherit" });
+  const r = spawnSync(process.execPath, ["--max-old-space-size=16384", "--expose-gc", `${out}/${f.replace(/\.ts$/, ".mjs")}`, ...args.filter((a) => a.startsWith("--"))], { cwd: root, stdio: "inherit" });
   failed ||= r.status !== 0;
 }
 process.exitCode = failed ? 1 : 0;

@@ -2,7 +2,7 @@
 // Whole solves to the same gradient tolerance, each Hessian mode against exact Newton.
 import { generateProblem, solve } from "../src/index.js";
 import type { GenerateOptions, HessianMode, SolveResult } from "../src/index.js";
-import { line, median, quick } from "./lib.js";
+import { collectGarbage, line, median, quick } from "./lib.js";
 
 const cases: { label: string; gen: GenerateOptions; modes: HessianMode[] }[] = [
   {
@@ -29,6 +29,7 @@ for (const c of cases) {
   for (let r = 0; r < rounds; r++) {
     for (let i = 0; i < c.modes.length; i++) {
       const mode = c.modes[(i + r) % c.modes.length]!;
+      collectGarbage();
       const t0 = performance.now();
       const res = await solve({ f, A, b, w }, { hessian: mode, tol });
       times.get(mode)!.push(performance.now() - t0);

@@ -23,8 +23,7 @@ export type Status =
   | "max-iterations" //       maxIterations reached first
   | "not-positive-definite" //the Hessian model could not be factored even after regularizing it
   | "overflow" //             f(Ax) overflows double at x0, or every step would overflow
-  | "line-search-failed" //   no step along the Newton direction decreased the loss
-  | "aborted"; //             (never returned: an abort rejects with ERR_ABORTED)
+  | "line-search-failed"; //  no step along the Newton direction decreased the loss
 
 export interface SolveProblem {
   problem?: ProblemKind;

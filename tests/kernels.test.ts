@@ -611,16 +611,7 @@ function hypTriple(f: number, z: number): [number, number, number] {
   return [Math.sinh(z), Math.cosh(z), Math.sinh(z)];
 }
 
-interface WasmWeights {
-  r: Float64Array;
-  B: Float64Array;
-  loss: number;
-  minB: number;
-  negatives: number;
-  info: number;
-}
-
-function wasmHypweights(f: number, z: Float64Array, b: Float64Array, w2: Float64Array, modify: number): WasmWeights {
+function wasmHypweights(f: number, z: Float64Array, b: Float64Array, w2: Float64Array, modify: number): ref.HypWeights {
   return scoped(() => {
     const n = z.length;
     const rp = arena.putF64(new Float64Array(n).fill(NaN));

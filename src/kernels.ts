@@ -71,15 +71,22 @@ export class Arena {
     }
   }
 
-  /** Reserves `bytes` (rounded up to 16) and returns the byte offset. The memory is zeroed. */
-  alloc(bytes: number): number {
+  /** Reserves `bytes` (rounded up to 16) and returns the byte offset. The memory is zeroed unless `zero` is false. */
+  alloc(bytes: number, zero = true): number {
     const ptr = this.top;
     const end = ptr + Math.ceil(Math.max(bytes, 1) / ALIGN) * ALIGN;
     const have = this.k.memory.buffer.byteLength;
-    // Grow by at least an eighth, so that many small allocations do not each move the memory.
-    if (end > have) this.grow(Math.max(end - have, have >> 3));
-    // Released space below the old size may hold old data; fresh pages are already zero.
-    new Uint8Array(this.k.memory.buffer, ptr, Math.min(end, have) - ptr).fill(0);
+    // Grow by at least an eighth, so that many small allocations do not each move the memory;
+    // near the 4 GiB ceiling, by just what is needed.
+    if (end > have) {
+      try {
+        this.k.memory.grow(Math.ceil(Math.max(end - have, have >> 3) / PAGE));
+      } catch {
+        this.grow(end - have);
+      }
+    }
+    // Released or reserved space below the old size may hold old data; fresh pages are already zero.
+    if (zero) new Uint8Array(this.k.memory.buffer, ptr, Math.min(end, have) - ptr).fill(0);
     this.top = end;
     return ptr;
   }
@@ -99,13 +106,13 @@ export class Arena {
 
   /** Copies `src` into the memory at a new offset. */
   putF64(src: ArrayLike<number>): number {
-    const p = this.allocF64(src.length);
+    const p = this.alloc(src.length * 8, false);
     this.f64(p, src.length).set(src);
     return p;
   }
 
   putI32(src: ArrayLike<number>): number {
-    const p = this.alloc(src.length * 4);
+    const p = this.alloc(src.length * 4, false);
     this.i32(p, src.length).set(src);
     return p;
   }

@@ -4,6 +4,7 @@ import type { DenseWork } from "./dense.js";
 import type { Engine, Evaluation } from "./engine/engine.js";
 import type { Key } from "./engine/blockset.js";
 import type { HessianUsed } from "./types.js";
+import { dot, norm2 } from "./vec.js";
 
 export interface StepConfig {
   mode: HessianUsed;
@@ -61,13 +62,6 @@ export function streamKey(seed: number, iteration: number, purpose: number): Key
   return [a, b];
 }
 
-const dot = (a: Float64Array, b: Float64Array) => {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
-};
-
-export const norm2 = (a: Float64Array) => Math.sqrt(dot(a, a));
 
 /**
  * Factors G into `slot`, adding the smallest diagonal shift 1e-12 * 100^k * max(diag) that makes it

@@ -5,7 +5,8 @@
 import type { DenseWork } from "./dense.js";
 import type { Engine, Evaluation } from "./engine/engine.js";
 import { HyperregError } from "./errors.js";
-import { newStepState, newtonStep, norm2, type StepConfig } from "./hessian.js";
+import { newStepState, newtonStep, type StepConfig } from "./hessian.js";
+import { dot, norm2 } from "./vec.js";
 import type { Certificate, HessianMode, HessianUsed, IterationInfo, SolveResult, Status } from "./types.js";
 
 export interface NewtonConfig {
@@ -88,8 +89,7 @@ export async function newton(engine: Engine, dense: DenseWork, cfg: NewtonConfig
 
       // Backtracking on the true loss; each trial is O(n) on the stored z and dz = A dx.
       const tl = performance.now();
-      let slope = 0;
-      for (let i = 0; i < dx.length; i++) slope += ev.grad[i]! * dx[i]!;
+      const slope = dot(ev.grad, dx);
       let t = 1;
       let trial = step.dzCarry === null ? await engine.direction(dx) : await engine.cgDirection(step.dzCarry);
       // Roundoff allowance: near the minimizer a step changes the loss by less than the rounding of

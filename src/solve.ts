@@ -55,7 +55,7 @@ export function prepare(problem: SolveProblem, options: SolveOptions) {
 
   // The expected sample count for a (1 +- eps) spectral approximation: s ~ 3.6 d / eps^2 (math.md section 3).
   const sampleSize = sketchSize ?? Math.ceil((3.6 * A.ncols) / (eps * eps));
-  return { kind, f: problem.f, A, b, w2, hessian, sampleSize, seed, tol, maxIterations, lineSearch: options.lineSearch ?? true, onIteration: options.onIteration, signal, x0 };
+  return { f: problem.f, A, b, w2, hessian, sampleSize, seed, tol, maxIterations, lineSearch: options.lineSearch ?? true, onIteration: options.onIteration, signal, x0 };
 }
 
 /**

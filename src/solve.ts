@@ -70,7 +70,7 @@ export async function solve(problem: SolveProblem, options: SolveOptions = {}): 
   const t0 = performance.now();
   const p = prepare(problem, options);
   const engine = await LocalEngine.create(p.A);
-  try {
+  {
     const dense = await DenseWork.create(p.A.ncols);
     await engine.setProblem(F_CODE[p.f], p.b, p.w2);
     let used: HessianUsed;
@@ -100,7 +100,5 @@ export async function solve(problem: SolveProblem, options: SolveOptions = {}): 
       },
       performance.now() - t0,
     );
-  } finally {
-    await engine.close();
   }
 }

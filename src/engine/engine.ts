@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
-// The engine interface: every per-iteration quantity of the Newton loop is a sum over row blocks.
-// The calling-thread engine (local.ts) and the worker pool implement it alike; both reduce the
-// blocks' partials here, in block order, so the sums are bitwise the same however the blocks are
-// spread over threads.
-import type { EvalPartial, Key, LinePartial, SamplePartial } from "./blockset.js";
+// The engine: every per-iteration quantity of the Newton loop is a sum over row blocks. A
+// BlockEngine runs one BlockSet method over every block (in the calling thread, or one coarse call
+// per worker) and reduces the blocks' partials here, in block order, so the sums are bitwise the
+// same however the blocks are spread over threads.
+import type { BlockSet, EvalPartial, Key, LinePartial, ProblemData, SamplePartial } from "./blockset.js";
 
 export interface Evaluation {
   loss: number;
@@ -20,30 +20,83 @@ export interface LineValue {
   overflowRow: number;
 }
 
-export interface Engine {
+/** The BlockSet methods that return per-block partials (everything but loading and setProblem). */
+export type BlockMethod = "evaluate" | "step" | "exactGram" | "negativeGram" | "sketch" | "sampleGram" | "hessVec" | "direction" | "cgDirection" | "lossAt";
+
+/** Runs `method` on every block and resolves to the partials in block order. */
+export type BlockCall = <M extends BlockMethod>(method: M, args: Parameters<BlockSet[M]>) => Promise<ReturnType<BlockSet[M]>>;
+
+export interface EngineShape {
   readonly nrows: number;
   readonly ncols: number;
   readonly nnz: number;
   /** sum_i k_i^2 over rows: the cost of an exact Gram, for the `auto` cost model. */
   readonly rowNnzSquares: number;
+  /** Worker threads doing the passes (0: the calling thread). */
   readonly threads: number;
-  setProblem(f: number, b: Float64Array, w2: Float64Array): Promise<void>;
+}
+
+export abstract class BlockEngine implements EngineShape {
+  abstract readonly nrows: number;
+  abstract readonly ncols: number;
+  abstract readonly nnz: number;
+  abstract readonly rowNnzSquares: number;
+  abstract readonly threads: number;
+  protected abstract readonly run: BlockCall;
+  /** Loads f, b and w^2 (full length; each block takes its rows). */
+  abstract setProblem(f: number, b: Float64Array, w2: Float64Array): Promise<void>;
+
   /** Evaluates at x (one pass: z = A x). */
-  evaluate(x: Float64Array): Promise<Evaluation>;
+  async evaluate(x: Float64Array): Promise<Evaluation> {
+    return reduceEval(await this.run("evaluate", [x]));
+  }
+
   /** Evaluates at x + t dx for the dx of the last `direction` (z += t A dx, no pass over A). */
-  step(t: number): Promise<Evaluation>;
-  exactGram(modified: boolean): Promise<Float64Array>;
-  negativeGram(psd: boolean): Promise<Float64Array>;
-  sketch(m: number, key: Key): Promise<Float64Array>;
-  sampleGram(Q: Float64Array, kq: number, scale: number, key: Key): Promise<{ gram: Float64Array; kept: number }>;
+  async step(t: number): Promise<Evaluation> {
+    return reduceEval(await this.run("step", [t]));
+  }
+
+  async exactGram(modified: boolean): Promise<Float64Array> {
+    return sumInOrder(await this.run("exactGram", [modified]));
+  }
+
+  async negativeGram(psd: boolean): Promise<Float64Array> {
+    return sumInOrder(await this.run("negativeGram", [psd]));
+  }
+
+  async sketch(m: number, key: Key): Promise<Float64Array> {
+    return sumInOrder(await this.run("sketch", [m, key]));
+  }
+
+  async sampleGram(Q: Float64Array, kq: number, scale: number, key: Key): Promise<{ gram: Float64Array; kept: number }> {
+    return reduceSample(await this.run("sampleGram", [Q, kq, scale, key]));
+  }
+
   /** H v; with `carry` also builds dz = A dx inside CG (see BlockSet.hessVec). */
-  hessVec(v: Float64Array, modified: boolean, carry?: number | null): Promise<Float64Array>;
+  async hessVec(v: Float64Array, modified: boolean, carry?: number | null): Promise<Float64Array> {
+    return sumInOrder(await this.run("hessVec", [v, modified, carry]));
+  }
+
   /** Computes dz = A dx (one pass) and returns the loss at x + dx. */
-  direction(dx: Float64Array): Promise<LineValue>;
+  async direction(dx: Float64Array): Promise<LineValue> {
+    return reduceLine(await this.run("direction", [dx]));
+  }
+
   /** Finishes the dz built by CG with its last step length and returns the loss at x + dx. */
-  cgDirection(carry: number): Promise<LineValue>;
-  lossAt(t: number): Promise<LineValue>;
-  close(): Promise<void>;
+  async cgDirection(carry: number): Promise<LineValue> {
+    return reduceLine(await this.run("cgDirection", [carry]));
+  }
+
+  async lossAt(t: number): Promise<LineValue> {
+    return reduceLine(await this.run("lossAt", [t]));
+  }
+}
+
+export type Engine = BlockEngine;
+
+/** Each block's rows of b and w^2. */
+export function problemSlices(blocks: readonly { rowStart: number; rowEnd: number }[], b: Float64Array, w2: Float64Array): ProblemData[] {
+  return blocks.map((blk) => ({ b: b.subarray(blk.rowStart, blk.rowEnd), w2: w2.subarray(blk.rowStart, blk.rowEnd) }));
 }
 
 /** Sum of equal-length vectors in the given (block) order. */

@@ -11,13 +11,14 @@ export interface RowBlock {
 }
 
 /** Aim for this many nonzeros per block: big enough that a block's d x d partial is cheap to move. */
-const TARGET_NNZ = 1 << 19;
+export const TARGET_NNZ = 1 << 19;
 /** Enough blocks for 16 threads to share large matrices evenly. */
 const TARGET_BLOCKS = 64;
 
-export function tileRows(A: CsrMatrix): RowBlock[] {
+/** Cuts A into row blocks of about `target` nonzeros (at most TARGET_BLOCKS of them). */
+export function tileRows(A: CsrMatrix, target = TARGET_NNZ): RowBlock[] {
   const nnz = A.indptr[A.nrows]!;
-  const per = Math.max(TARGET_NNZ, Math.ceil(nnz / TARGET_BLOCKS));
+  const per = Math.max(target, Math.ceil(nnz / TARGET_BLOCKS));
   const blocks: RowBlock[] = [];
   let start = 0;
   while (start < A.nrows || blocks.length === 0) {

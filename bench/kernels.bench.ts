@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 // Kernel throughput: the Wasm kernels against their plain TypeScript references (tests/reference.ts)
 // and against a plain streaming read (dasum), the bandwidth a sparse pass can hope for.
+import { kernelModule } from "../src/kernel-module.js";
 import { createKernels } from "../src/kernels.js";
 import { generateProblem, rng } from "../src/index.js";
 import * as ref from "../tests/reference.js";
 import { line, quick, race } from "./lib.js";
 
-const arena = await createKernels();
+const arena = await createKernels(await kernelModule());
 const { k } = arena;
 const rounds = quick ? 5 : 15;
 

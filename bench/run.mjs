@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 
 await import("../build/ensure.mjs");
 const esbuild = await import("esbuild");
-const { bundleOptions } = await import("../build/build.mjs");
+const { bundleOptions, buildWorker } = await import("../build/build.mjs");
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const args = process.argv.slice(2);
@@ -18,6 +18,7 @@ const files = readdirSync(`${root}bench`)
 const out = `${root}.bench-out`;
 rmSync(out, { recursive: true, force: true });
 await esbuild.build({ ...bundleOptions, platform: "node", entryPoints: files.map((f) => `${root}bench/${f}`), outdir: out, outExtension: { ".js": ".mjs" } });
+await buildWorker(out);
 let failed = false;
 for (const f of files) {
   console.log(`# ${f}`);

@@ -19,7 +19,19 @@ export const bundleOptions = {
   loader: { ".wasm": "binary" },
   legalComments: "none",
   logLevel: "warning",
+  // Node's built-ins are imported only where the runtime has them (worker_threads, os, fs).
+  external: ["node:*"],
+  // Comlink's ESM build (a neutral platform reads no "main" field unless told).
+  mainFields: ["module", "main"],
 };
+
+/**
+ * The worker entry, emitted beside the bundle that spawns it: the library finds it at
+ * `new URL("./blocks.worker.js", import.meta.url)`, which bundlers leave as it is.
+ */
+export function buildWorker(outdir) {
+  return esbuild.build({ ...bundleOptions, platform: "neutral", entryPoints: { "blocks.worker": `${root}workers/blocks.worker.ts` }, outdir });
+}
 
 export async function build() {
   mkdirSync(`${root}dist/wasm`, { recursive: true });
@@ -32,6 +44,7 @@ export async function build() {
     entryPoints: { hyperreg: "src/index.ts" },
     outdir: `${root}dist`,
   });
+  await buildWorker(`${root}dist`);
   await esbuild.build({
     ...bundleOptions,
     platform: "node",

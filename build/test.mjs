@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 // Installs on a fresh clone and rebuilds when sources changed; only then can esbuild be loaded.
 await import("./ensure.mjs");
 const esbuild = await import("esbuild");
-const { bundleOptions } = await import("./build.mjs");
+const { bundleOptions, buildWorker } = await import("./build.mjs");
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const only = process.argv.slice(2);
@@ -28,12 +28,13 @@ await esbuild.build({
   outExtension: { ".js": ".mjs" },
   sourcemap: "inline",
 });
+await buildWorker(out);
 
 let passed = 0;
 let failed = 0;
 for (const f of files) {
   const file = `${out}/${f.replace(/\.ts$/, ".mjs")}`;
-  const r = spawnSync(process.execPath, ["--enable-source-maps", file], { cwd: root, encoding: "utf8", timeout: 20 * 60e3 });
+  const r = spawnSync(process.execPath, ["--enable-source-maps", "--expose-gc", file], { cwd: root, encoding: "utf8", timeout: 20 * 60e3 });
   process.stdout.write(`# ${f}\n${r.stdout}`);
   if (r.stderr) process.stderr.write(r.stderr);
   const total = Number(/Total:\s+(\d+)/.exec(r.stdout)?.[1] ?? NaN);

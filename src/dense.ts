@@ -2,6 +2,7 @@
 // The d x d side of a Newton step, in the calling thread on its own kernel instance: Cholesky
 // factors of the Hessian model, triangular solves, the Gram of a sketch and the JL map for
 // leverage scores. Symmetric matrices are row-major with the lower triangle in use.
+import { kernelModule } from "./kernel-module.js";
 import { type Arena, createKernels } from "./kernels.js";
 
 export class DenseWork {
@@ -18,7 +19,7 @@ export class DenseWork {
   }
 
   static async create(d: number): Promise<DenseWork> {
-    return new DenseWork(await createKernels(), d);
+    return new DenseWork(await createKernels(await kernelModule()), d);
   }
 
   /**

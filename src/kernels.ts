@@ -5,7 +5,7 @@
 // (`instantiate(module, imports)`): a worker receives the compiled WebAssembly.Module and makes its
 // own instance, with its own memory. The kernels never allocate; `Arena` below is the one
 // allocator, a bump pointer over 16-byte-aligned offsets so that v128 loads are naturally aligned.
-import kernelBytes from "../dist/wasm/kernels.wasm";
+// The module's bytes live in kernel-module.ts, so that the worker bundle does not carry them.
 import { instantiate } from "../dist/wasm/kernels.js";
 import { HyperregError } from "./errors.js";
 
@@ -14,23 +14,11 @@ export type KernelExports = Awaited<ReturnType<typeof instantiate>>;
 /** f codes of assembly/kernels/dhypweights.ts. */
 export const F_CODE = { exp: 0, cosh: 1, sinh: 2 } as const;
 
-let compiled: Promise<WebAssembly.Module> | undefined;
-
-/** The compiled kernel module, memoised: compile once, instantiate per worker. */
-export function kernelModule(): Promise<WebAssembly.Module> {
-  compiled ??= WebAssembly.compile(kernelBytes).catch((e: unknown) => {
-    compiled = undefined;
-    throw new HyperregError("ERR_WASM_LOAD", `the kernel module did not compile: ${String(e)}; this runtime needs WebAssembly with SIMD (fixed-width 128-bit)`);
-  });
-  return compiled;
-}
-
 /** A fresh instance of the kernels with its own memory and allocator. */
-export async function createKernels(module?: WebAssembly.Module): Promise<Arena> {
-  const mod = module ?? (await kernelModule());
+export async function createKernels(module: WebAssembly.Module): Promise<Arena> {
   let exports: KernelExports;
   try {
-    exports = await instantiate(mod, {});
+    exports = await instantiate(module, {});
   } catch (e) {
     throw new HyperregError("ERR_WASM_LOAD", `the kernel module did not instantiate: ${String(e)}`);
   }

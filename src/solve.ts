@@ -3,12 +3,14 @@
 import { regularizedCertificate } from "./certificate.js";
 import { asCsr, toVector, toWeights } from "./csr.js";
 import { DenseWork } from "./dense.js";
+import type { Engine } from "./engine/engine.js";
 import { LocalEngine } from "./engine/local.js";
 import { describe, HyperregRangeError, HyperregTypeError } from "./errors.js";
 import { chooseHessian } from "./hessian.js";
 import { F_CODE } from "./kernels.js";
 import { newton } from "./newton.js";
-import type { HessianMode, HessianUsed, SolveOptions, SolveProblem, SolveResult } from "./types.js";
+import { createPool } from "./pool/pool.js";
+import type { CsrMatrix, HessianMode, HessianUsed, SolveOptions, SolveProblem, SolveResult } from "./types.js";
 
 const HESSIAN_MODES: readonly HessianMode[] = ["auto", "exact", "sketch", "sketch-pcg"];
 const FUNCTIONS = ["exp", "cosh", "sinh"] as const;
@@ -17,7 +19,7 @@ function invalid(argument: string, value: unknown, expected: string): HyperregRa
   return new HyperregRangeError("ERR_INVALID_VALUE", `invalid ${argument}: expected ${expected}, received ${describe(value)}`, { argument, value });
 }
 
-function optionalNumber(options: SolveOptions, key: "eps" | "sketchSize" | "seed" | "tol" | "maxIterations", ok: (v: number) => boolean, expected: string): number | undefined {
+function optionalNumber(options: SolveOptions, key: "eps" | "sketchSize" | "seed" | "tol" | "maxIterations" | "threads" | "blockNnz", ok: (v: number) => boolean, expected: string): number | undefined {
   const v: unknown = options[key];
   if (v === undefined) return undefined;
   if (typeof v !== "number") throw new HyperregTypeError("ERR_INVALID_TYPE", `invalid options.${key}: expected a number, received ${describe(v)}`, { argument: `options.${key}`, value: v });
@@ -25,15 +27,19 @@ function optionalNumber(options: SolveOptions, key: "eps" | "sketchSize" | "seed
   return v;
 }
 
-/** Everything `solve` needs, validated and copied (the caller's arrays are never touched). */
-export function prepare(problem: SolveProblem, options: SolveOptions) {
+/**
+ * Everything a solve needs, validated and copied (the caller's arrays are never touched). `loaded`
+ * is the matrix of a pool's model, which `problem.A` may repeat but not replace.
+ */
+export function prepare(problem: SolveProblem, options: SolveOptions, loaded?: CsrMatrix) {
   if (typeof problem !== "object" || problem === null) {
     throw new HyperregTypeError("ERR_INVALID_TYPE", `invalid problem: expected an object { problem, f, A, b, w }, received ${describe(problem)}`, { argument: "problem", value: problem });
   }
   const kind = problem.problem ?? "regularized";
   if (kind !== "regularized") throw invalid("problem.problem", kind, `"regularized" (the rescaled problem is not available in this version)`);
   if (!FUNCTIONS.includes(problem.f)) throw invalid("problem.f", problem.f, `one of "exp", "cosh", "sinh"`);
-  const A = asCsr(problem.A);
+  if (loaded !== undefined && problem.A !== loaded) throw invalid("problem.A", problem.A, "the matrix the model was loaded with (or none)");
+  const A = loaded ?? asCsr(problem.A);
   if (A.nrows === 0 || A.ncols === 0) throw invalid("A", `${A.nrows} x ${A.ncols}`, "at least one row and one column");
   const b = toVector("b", problem.b, A.nrows, "A.nrows");
   const w = toWeights(problem.w, A.nrows);
@@ -51,15 +57,21 @@ export function prepare(problem: SolveProblem, options: SolveOptions) {
   if (options.onIteration !== undefined && typeof options.onIteration !== "function") throw invalid("options.onIteration", options.onIteration, "a function");
   const signal = options.signal;
   if (signal !== undefined && (typeof signal !== "object" || signal === null || typeof signal.aborted !== "boolean")) throw invalid("options.signal", signal, "an AbortSignal");
+  const threads = optionalNumber(options, "threads", (v) => Number.isInteger(v) && v >= 0 && v <= 256, "an integer from 0 to 256") ?? 0;
+  const blockNnz = optionalNumber(options, "blockNnz", (v) => Number.isInteger(v) && v >= 1, "a positive integer");
   const x0 = options.x0 === undefined ? new Float64Array(A.ncols) : toVector("x0", options.x0, A.ncols, "A.ncols");
 
   // The expected sample count for a (1 +- eps) spectral approximation: s ~ 3.6 d / eps^2 (math.md section 3).
   const sampleSize = sketchSize ?? Math.ceil((3.6 * A.ncols) / (eps * eps));
-  return { f: problem.f, A, b, w2, hessian, sampleSize, seed, tol, maxIterations, lineSearch: options.lineSearch ?? true, onIteration: options.onIteration, signal, x0 };
+  return { f: problem.f, A, b, w2, hessian, sampleSize, seed, tol, maxIterations, lineSearch: options.lineSearch ?? true, onIteration: options.onIteration, signal, x0, threads, blockNnz };
 }
+
+export type Prepared = ReturnType<typeof prepare>;
 
 /**
  * Fits x to minimize 0.5 ||f(Ax) - b||^2 + 0.5 ||diag(w) A x||^2 by (sketched) Newton steps.
+ * With `threads` the row blocks of A are spread over that many workers for this solve (a pool from
+ * `createPool` keeps them loaded across solves); the answer is the same bits for every thread count.
  *
  * @example
  * const A = csr({ nrows: 3, ncols: 2, indptr: [0, 2, 3, 5], indices: [0, 1, 0, 0, 1], data: [1, 0.5, 1, 0.2, 1] });
@@ -69,36 +81,46 @@ export function prepare(problem: SolveProblem, options: SolveOptions) {
 export async function solve(problem: SolveProblem, options: SolveOptions = {}): Promise<SolveResult> {
   const t0 = performance.now();
   const p = prepare(problem, options);
-  const engine = await LocalEngine.create(p.A);
-  {
-    const dense = await DenseWork.create(p.A.ncols);
-    await engine.setProblem(F_CODE[p.f], p.b, p.w2);
-    let used: HessianUsed;
-    let reason: string;
-    if (p.hessian === "auto") {
-      ({ used, reason } = chooseHessian(engine.nrows, engine.ncols, engine.nnz, engine.rowNnzSquares, p.sampleSize));
-    } else {
-      used = p.hessian;
-      reason = "as requested";
+  if (p.threads > 0) {
+    const pool = await createPool({ threads: p.threads });
+    try {
+      const model = await pool.load(p.A, p.blockNnz === undefined ? {} : { blockNnz: p.blockNnz });
+      return await model.solve(problem, options);
+    } finally {
+      await pool.close();
     }
-    return await newton(
-      engine,
-      dense,
-      {
-        requested: p.hessian,
-        used,
-        reason,
-        sampleSize: p.sampleSize,
-        seed: p.seed,
-        lineSearch: p.lineSearch,
-        x0: p.x0,
-        tol: p.tol,
-        maxIterations: p.maxIterations,
-        onIteration: p.onIteration,
-        signal: p.signal,
-        certificate: regularizedCertificate(p.f, p.b, p.w2),
-      },
-      performance.now() - t0,
-    );
   }
+  return run(await LocalEngine.create(p.A, p.blockNnz), await DenseWork.create(p.A.ncols), p, t0);
+}
+
+/** The Newton loop for a prepared problem on a loaded engine. */
+export async function run(engine: Engine, dense: DenseWork, p: Prepared, t0: number): Promise<SolveResult> {
+  await engine.setProblem(F_CODE[p.f], p.b, p.w2);
+  let used: HessianUsed;
+  let reason: string;
+  if (p.hessian === "auto") {
+    ({ used, reason } = chooseHessian(engine.nrows, engine.ncols, engine.nnz, engine.rowNnzSquares, p.sampleSize));
+  } else {
+    used = p.hessian;
+    reason = "as requested";
+  }
+  return newton(
+    engine,
+    dense,
+    {
+      requested: p.hessian,
+      used,
+      reason,
+      sampleSize: p.sampleSize,
+      seed: p.seed,
+      lineSearch: p.lineSearch,
+      x0: p.x0,
+      tol: p.tol,
+      maxIterations: p.maxIterations,
+      onIteration: p.onIteration,
+      signal: p.signal,
+      certificate: regularizedCertificate(p.f, p.b, p.w2),
+    },
+    performance.now() - t0,
+  );
 }

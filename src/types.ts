@@ -49,6 +49,16 @@ export interface SolveOptions {
   maxIterations?: number;
   onIteration?: (info: IterationInfo) => void;
   signal?: AbortSignal;
+  /**
+   * Worker threads for this solve (0, the default: the calling thread). For many solves on one
+   * matrix, `createPool` and `pool.load(A)` keep the row blocks in the workers instead.
+   */
+  threads?: number;
+  /**
+   * Target nonzeros per row block (default 524288). The tiling fixes the order of every sum, so the
+   * result depends on it, never on the thread count.
+   */
+  blockNnz?: number;
 }
 
 export interface IterationInfo {
@@ -100,5 +110,6 @@ export interface SolveResult {
   tol: number;
   history: IterationInfo[];
   timings: { totalMs: number; setupMs: number; hessianMs: number; solveMs: number; lineSearchMs: number };
+  /** Worker threads that did the passes over A (0: the calling thread). */
   threads: number;
 }

@@ -55,6 +55,18 @@ test("stopping without convergence exits 1", () => {
   assert.match(r.stdout, /max-iterations/);
 });
 
+test("--threads 3 spreads the solve over workers and writes the same x, bit for bit", () => {
+  const common = ["solve", "--A", `${fixture}/A.mtx`, "--b", `${fixture}/b.txt`, "--w", `${fixture}/w.txt`, "--hessian", "sketch-pcg", "--quiet"];
+  assert.is(cli(...common, "--json", `${dir}/t0.json`).code, 0);
+  const r = cli(...common, "--threads", "3", "--json", `${dir}/t3.json`);
+  assert.is(r.code, 0, r.stderr);
+  const [t0, t3] = ["t0", "t3"].map((n) => JSON.parse(readFileSync(`${dir}/${n}.json`, "utf8")));
+  assert.is(t0.threads, 0);
+  assert.is(t3.threads, 3);
+  // JSON writes the shortest round-trip decimal of each double: equal text is equal bits.
+  assert.equal(t3.x, t0.x);
+});
+
 const invalid: [string, string[], RegExp][] = [
   ["a missing --b", ["solve", "--A", `${fixture}/A.mtx`], /ERR_INVALID_VALUE: .*--b/],
   ["an unreadable file", ["solve", "--A", `${dir}/nope.mtx`, "--b", `${fixture}/b.txt`], /ERR_INVALID_VALUE: cannot read --A/],
@@ -62,6 +74,7 @@ const invalid: [string, string[], RegExp][] = [
   ["an unknown hessian", ["solve", "--A", `${fixture}/A.mtx`, "--b", `${fixture}/b.txt`, "--hessian", "fast"], /ERR_INVALID_VALUE: .*fast/],
   ["a non-numeric --tol", ["solve", "--A", `${fixture}/A.mtx`, "--b", `${fixture}/b.txt`, "--tol", "small"], /ERR_INVALID_VALUE: .*--tol/],
   ["an unknown option", ["solve", "--A", `${fixture}/A.mtx`, "--b", `${fixture}/b.txt`, "--fast"], /unknown option --fast/],
+  ["a negative --threads", ["solve", "--A", `${fixture}/A.mtx`, "--b", `${fixture}/b.txt`, "--threads", "-2"], /ERR_INVALID_VALUE: .*threads/],
   ["a malformed matrix", ["solve", "--A", `${fixture}/b.txt`, "--b", `${fixture}/b.txt`], /ERR_PARSE: /],
 ];
 
@@ -78,6 +91,7 @@ test("demo solves the built-in example in every mode and exits 0", () => {
   const r = cli("demo", "--quiet");
   assert.is(r.code, 0, r.stdout + r.stderr);
   for (const mode of ["exact", "sketch", "sketch-pcg", "auto"]) assert.match(r.stdout, new RegExp(`${mode}\\s+converged`));
+  assert.match(r.stdout, /2 worker threads: converged .* bit-identical/);
 });
 
 test.run();

@@ -8,10 +8,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { kernelModule } from "../src/kernel-module.js";
 import { createKernels, F_CODE } from "../src/kernels.js";
 import * as ref from "./reference.js";
 
-const arena = await createKernels();
+const arena = await createKernels(await kernelModule());
 const k = arena.k;
 
 // ---------------------------------------------------------------------------------------------------------

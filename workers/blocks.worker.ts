@@ -1,37 +1,103 @@
 // SPDX-License-Identifier: MIT
-// The worker entry: a BlockSet (src/engine/blockset.ts) holding the row blocks a worker owns, exposed
-// through Comlink as one typed API object. The pool posts the compiled kernel module; the worker
-// instantiates it with the raw bindings, so each worker has its own Wasm memory. Every call is one
-// coarse pass over the worker's blocks and returns one partial per block, reduced in block order by
-// the caller (src/engine/engine.ts).
+// The worker entry: the row blocks of one or more loaded matrices ("models"), each a BlockSet
+// (src/engine/blockset.ts) in its own kernel instance, exposed through Comlink as one typed API.
+// The pool posts the compiled kernel module once (`init`, the handshake); the worker instantiates
+// it with the raw bindings per model. Every `call` is one coarse pass over the model's blocks and
+// returns one partial per block, copied out of Wasm memory and transferred; the caller reduces them
+// in block order (src/engine/engine.ts).
 import * as Comlink from "comlink";
+import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs";
 import { BlockSet, type BlockData, type ProblemData } from "../src/engine/blockset.js";
+import type { BlockMethod } from "../src/engine/engine.js";
+import { HyperregError, HyperregRangeError, isHyperregError } from "../src/errors.js";
 import { createKernels } from "../src/kernels.js";
+import { threadCpuTimer } from "../src/pool/cputime.js";
+import type { BlocksWorkerApi, FaultKind } from "../src/pool/protocol.js";
+import { buffersOf, installErrorTransfer } from "../src/pool/wire.js";
 
-let set: BlockSet | null = null;
+let kernels: WebAssembly.Module | null = null;
+const models = new Map<number, BlockSet>();
+let cpuTimer: (() => number) | null = null;
+let busyMs = 0;
+let calls = 0;
+/** A fault armed by the pool's tests: it fires on the `after`-th coming call. */
+let fault: { kind: FaultKind; after: number } | null = null;
 
-function blocks(): BlockSet {
-  if (set === null) throw new Error("the worker holds no blocks: call load() first");
+function model(id: number): BlockSet {
+  const set = models.get(id);
+  if (set === undefined) throw new HyperregError("ERR_INTERNAL", `this worker holds no model ${id}`);
   return set;
 }
 
-export const api = {
-  async load(module: WebAssembly.Module, ncols: number, data: BlockData[]): Promise<void> {
-    set = new BlockSet(await createKernels(module), ncols, data);
+function fire(kind: FaultKind): void {
+  if (kind === "typed") throw new HyperregRangeError("ERR_INVALID_VALUE", "a typed error raised in the worker on request", { argument: "fault", value: kind });
+  if (kind === "throw") throw new Error("a fault raised in the worker on request");
+  if (kind === "uncaught") {
+    setTimeout(() => {
+      throw new Error("an uncaught fault raised in the worker on request");
+    });
+    return;
+  }
+  const proc = (globalThis as { process?: { exit(code: number): never } }).process;
+  if (proc !== undefined) proc.exit(3);
+  (globalThis as unknown as { close(): void }).close();
+}
+
+/**
+ * Runs one request. A hyperreg error keeps its class and code across the boundary; anything else
+ * is a bug or a broken runtime, reported as ERR_WORKER_CRASHED with the worker's message.
+ */
+async function guarded<T>(work: () => T | Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  try {
+    if (fault !== null && --fault.after <= 0) {
+      const kind = fault.kind;
+      fault = null;
+      fire(kind);
+    }
+    return await work();
+  } catch (e) {
+    if (isHyperregError(e)) throw e;
+    throw new HyperregError("ERR_WORKER_CRASHED", `a worker threw: ${e instanceof Error ? e.message : String(e)}`);
+  } finally {
+    busyMs += performance.now() - t0;
+    calls++;
+  }
+}
+
+const api: BlocksWorkerApi = {
+  async init(module: WebAssembly.Module): Promise<"ready"> {
+    await createKernels(module);
+    kernels = module;
+    cpuTimer = await threadCpuTimer();
+    return "ready";
   },
-  setProblem: (f: number, perBlock: ProblemData[]) => blocks().setProblem(f, perBlock),
-  evaluate: (x: Float64Array) => blocks().evaluate(x),
-  step: (t: number) => blocks().step(t),
-  exactGram: (modified: boolean) => blocks().exactGram(modified),
-  negativeGram: (psd: boolean) => blocks().negativeGram(psd),
-  sketch: (m: number, key: readonly [number, number]) => blocks().sketch(m, key),
-  sampleGram: (Q: Float64Array, kq: number, scale: number, key: readonly [number, number]) => blocks().sampleGram(Q, kq, scale, key),
-  hessVec: (v: Float64Array, modified: boolean, carry?: number | null) => blocks().hessVec(v, modified, carry),
-  direction: (dx: Float64Array) => blocks().direction(dx),
-  cgDirection: (carry: number) => blocks().cgDirection(carry),
-  lossAt: (t: number) => blocks().lossAt(t),
+  load: (id: number, ncols: number, data: BlockData[]) =>
+    guarded(async () => {
+      if (kernels === null) throw new HyperregError("ERR_INTERNAL", "the worker was not initialised");
+      models.set(id, new BlockSet(await createKernels(kernels), ncols, data));
+    }),
+  drop(id: number): void {
+    models.delete(id);
+  },
+  setProblem: (id: number, f: number, perBlock: ProblemData[]) => guarded(() => model(id).setProblem(f, perBlock)),
+  call: <M extends BlockMethod>(id: number, method: M, args: Parameters<BlockSet[M]>) =>
+    guarded(() => {
+      const set = model(id);
+      const out = (set[method] as (...a: typeof args) => ReturnType<BlockSet[M]>)(...args);
+      return Comlink.transfer(out, buffersOf(out));
+    }),
+  stats: () => ({ cpuMs: cpuTimer?.() ?? null, busyMs, calls }),
+  armFault(kind: FaultKind, after: number): void {
+    fault = { kind, after };
+  },
 };
 
-export type BlocksWorkerApi = typeof api;
-
-Comlink.expose(api);
+installErrorTransfer();
+if (typeof (globalThis as { postMessage?: unknown }).postMessage === "function") {
+  Comlink.expose(api);
+} else {
+  const { parentPort } = await import("node:worker_threads");
+  if (parentPort === null) throw new Error("blocks.worker.js runs as a worker, not as a main module");
+  Comlink.expose(api, nodeEndpoint(parentPort));
+}

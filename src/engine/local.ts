@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The engine in the calling thread: one kernel instance holds every row block.
+import { kernelModule } from "../kernel-module.js";
 import { type Arena, createKernels } from "../kernels.js";
 import type { CsrMatrix } from "../types.js";
 import { BlockSet, type BlockData } from "./blockset.js";
@@ -49,7 +50,7 @@ export class LocalEngine extends BlockEngine {
   }
 
   static async create(A: CsrMatrix, blockNnz?: number): Promise<LocalEngine> {
-    return new LocalEngine(A, await createKernels(), blockNnz);
+    return new LocalEngine(A, await createKernels(await kernelModule()), blockNnz);
   }
 
   async setProblem(f: number, b: Float64Array, w2: Float64Array): Promise<void> {

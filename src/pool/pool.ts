@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: MIT
+// The worker pool: workers that keep row blocks of A resident, one coarse call per worker per pass.
+//
+//   const pool = await createPool({ threads: 4 });
+//   const model = await pool.load(A);          // blocks transferred once, kept in the workers
+//   const r = await model.solve({ f: "exp", b, w });
+//   await pool.close();
+//
+// Lifetimes: every request to a worker is tracked; when the worker fails to load, throws uncaught
+// or exits, its requests reject at once with ERR_WORKER_CRASHED and the worker is replaced before
+// the next solve (a model's blocks are loaded again from its matrix). `close()` rejects what is in
+// flight and ends every worker, so a Node process exits by itself afterwards.
+import * as Comlink from "comlink";
+import { asCsr } from "../csr.js";
+import { DenseWork } from "../dense.js";
+import type { BlockSet } from "../engine/blockset.js";
+import { type BlockCall, BlockEngine, type BlockMethod, problemSlices } from "../engine/engine.js";
+import { LocalEngine, rowNnzSquares, sliceBlock } from "../engine/local.js";
+import { type RowBlock, tileRows } from "../engine/tiling.js";
+import { describe, HyperregError, HyperregRangeError } from "../errors.js";
+import { kernelModule } from "../kernel-module.js";
+import { prepare, run } from "../solve.js";
+import type { CsrMatrix, SolveOptions, SolveResult } from "../types.js";
+import type { BlocksWorkerApi, FaultKind, WorkerStats } from "./protocol.js";
+import { hardwareConcurrency, type Spawned, spawnWorker } from "./spawn.js";
+import { buffersOf, installErrorTransfer } from "./wire.js";
+
+export interface PoolOptions {
+  /** Worker threads; default: the hardware concurrency, at most 8. 0 runs in the calling thread. */
+  threads?: number;
+  /** Where the worker entry (blocks.worker.js) is served, when a bundler moved it. */
+  workerUrl?: URL | string;
+}
+
+export interface LoadOptions {
+  /**
+   * Target nonzeros per row block (default 524288). The tiling fixes the order of every sum, so
+   * results depend on it, never on the thread count.
+   */
+  blockNnz?: number;
+}
+
+/** A problem for a loaded matrix: `solve`'s problem without `A`. */
+export type ModelProblem = Omit<import("../types.js").SolveProblem, "A"> & { A?: CsrMatrix };
+
+const MAX_THREADS = 256;
+const DEFAULT_CAP = 8;
+
+function crashed(reason: string, index: number): HyperregError {
+  return new HyperregError("ERR_WORKER_CRASHED", `worker ${index}: ${reason}`);
+}
+
+/** One worker and its in-flight requests, which reject when it dies. */
+class WorkerSlot {
+  private dead: HyperregError | null = null;
+  private readonly pending = new Set<(e: HyperregError) => void>();
+  readonly api: Comlink.Remote<BlocksWorkerApi>;
+
+  constructor(private readonly spawned: Spawned, readonly index: number) {
+    this.api = Comlink.wrap<BlocksWorkerApi>(spawned.endpoint);
+    spawned.onDeath((reason) => this.kill(crashed(reason, index)));
+  }
+
+  get alive(): boolean {
+    return this.dead === null;
+  }
+
+  /** Runs a request; it rejects as soon as the worker dies or is killed. */
+  request<T>(work: (api: Comlink.Remote<BlocksWorkerApi>) => Promise<T>): Promise<T> {
+    if (this.dead !== null) return Promise.reject(this.dead);
+    return new Promise<T>((resolve, reject) => {
+      this.pending.add(reject);
+      work(this.api).then(
+        (v) => {
+          this.pending.delete(reject);
+          resolve(v);
+        },
+        (e: unknown) => {
+          this.pending.delete(reject);
+          // A worker that threw something other than a typed error may be in any state: replace it.
+          if (e instanceof HyperregError && e.code === "ERR_WORKER_CRASHED") {
+            this.kill(crashed(e.message, this.index));
+            reject(this.dead);
+          } else {
+            reject(e);
+          }
+        },
+      );
+    });
+  }
+
+  kill(error: HyperregError): void {
+    if (this.dead !== null) return;
+    this.dead = error;
+    for (const reject of this.pending) reject(error);
+    this.pending.clear();
+    this.spawned.terminate();
+  }
+}
+
+export class Pool {
+  private readonly slots: (WorkerSlot | null)[];
+  private readonly starting: (Promise<WorkerSlot> | null)[];
+  private readonly models = new Set<Model>();
+  private closed = false;
+  private nextModelId = 1;
+
+  /** @internal */
+  constructor(
+    /** Worker threads; 0 when this runtime can make none and the pool works in the calling thread. */
+    readonly threads: number,
+    private readonly url: URL,
+    private readonly module: WebAssembly.Module,
+    first: WorkerSlot[],
+  ) {
+    this.slots = first.slice();
+    this.starting = first.map(() => null);
+  }
+
+  /** Loads A's row blocks into the workers (or, without workers, into this thread) for many solves. */
+  async load(A: CsrMatrix, options: LoadOptions = {}): Promise<Model> {
+    this.assertOpen();
+    const matrix = asCsr(A);
+    const blockNnz = options.blockNnz;
+    if (blockNnz !== undefined && !(Number.isInteger(blockNnz) && blockNnz >= 1)) {
+      throw new HyperregRangeError("ERR_INVALID_VALUE", `invalid options.blockNnz: expected a positive integer, received ${describe(blockNnz)}`, { argument: "options.blockNnz", value: blockNnz });
+    }
+    const model = new Model(this, this.nextModelId++, matrix, blockNnz);
+    this.models.add(model);
+    try {
+      await model.ready();
+    } catch (e) {
+      this.models.delete(model);
+      throw e;
+    }
+    return model;
+  }
+
+  /** Ends every worker; requests in flight reject with ERR_ABORTED. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const error = new HyperregError("ERR_ABORTED", "the pool was closed while a request was in flight");
+    for (const s of this.slots) s?.kill(error);
+    this.models.clear();
+    await Promise.allSettled(this.starting.filter((p) => p !== null));
+  }
+
+  /** Workers alive now (after a crash, until the next request replaces it, one fewer). */
+  get liveWorkers(): number {
+    return this.slots.filter((s) => s?.alive === true).length;
+  }
+
+  /** @internal The live worker at `index`, replacing a dead one. */
+  async worker(index: number): Promise<WorkerSlot> {
+    this.assertOpen();
+    const s = this.slots[index];
+    if (s?.alive === true) return s;
+    this.starting[index] ??= startWorker(this.url, this.module, index).then(
+      (fresh) => {
+        this.starting[index] = null;
+        if (this.closed) fresh.kill(new HyperregError("ERR_ABORTED", "the pool was closed"));
+        else this.slots[index] = fresh;
+        return fresh;
+      },
+      (e: unknown) => {
+        this.starting[index] = null;
+        throw e;
+      },
+    );
+    return this.starting[index];
+  }
+
+  /** @internal */
+  forget(model: Model): void {
+    this.models.delete(model);
+  }
+
+  /** @internal For tests: the `after`-th coming request to worker `index` fails in the given way. */
+  async armFault(index: number, kind: FaultKind, after = 1): Promise<void> {
+    const w = await this.worker(index);
+    await w.request((api) => api.armFault(kind, after));
+  }
+
+  /** @internal Per worker: CPU time of its thread (null where unknown), busy time and request count. */
+  async workerStats(): Promise<WorkerStats[]> {
+    return Promise.all(this.slots.map((_, i) => this.worker(i).then((w) => w.request((api) => api.stats()))));
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new HyperregError("ERR_ABORTED", "the pool is closed");
+  }
+}
+
+async function startWorker(url: URL, module: WebAssembly.Module, index: number): Promise<WorkerSlot> {
+  const spawned = await spawnWorker(url);
+  if (spawned === null) throw new HyperregError("ERR_WORKER_CRASHED", "this runtime cannot make workers any more");
+  const slot = new WorkerSlot(spawned, index);
+  try {
+    await slot.request((api) => api.init(module));
+  } catch (e) {
+    slot.kill(e instanceof HyperregError ? e : crashed(String(e), index));
+    throw e;
+  }
+  return slot;
+}
+
+/** Starts a pool: compiles the kernels once and hands the module to each worker (the handshake). */
+export async function createPool(options: PoolOptions = {}): Promise<Pool> {
+  if (typeof options !== "object" || options === null) throw new HyperregRangeError("ERR_INVALID_VALUE", `invalid options: expected an object, received ${describe(options)}`, { argument: "options", value: options });
+  const t = options.threads;
+  if (t !== undefined && !(Number.isInteger(t) && t >= 0 && t <= MAX_THREADS)) {
+    throw new HyperregRangeError("ERR_INVALID_VALUE", `invalid options.threads: expected an integer from 0 to ${MAX_THREADS}, received ${describe(t)}`, { argument: "options.threads", value: t });
+  }
+  const url = options.workerUrl === undefined ? new URL("./blocks.worker.js", import.meta.url) : new URL(options.workerUrl, import.meta.url);
+  const module = await kernelModule();
+  installErrorTransfer();
+  const threads = t ?? Math.min(await hardwareConcurrency(), DEFAULT_CAP);
+  if (threads === 0) return new Pool(0, url, module, []);
+  // Without a worker constructor (edge runtimes) the same API works in the calling thread.
+  const probe = await spawnWorker(url);
+  if (probe === null) return new Pool(0, url, module, []);
+  probe.terminate();
+  const started = await Promise.allSettled(Array.from({ length: threads }, (_, i) => startWorker(url, module, i)));
+  const failed = started.find((s) => s.status === "rejected");
+  if (failed !== undefined) {
+    for (const s of started) if (s.status === "fulfilled") s.value.kill(new HyperregError("ERR_ABORTED", "the pool did not start"));
+    throw failed.reason;
+  }
+  return new Pool(threads, url, module, started.map((s) => (s as PromiseFulfilledResult<WorkerSlot>).value));
+}
+
+/** Contiguous runs of blocks per worker, in block order: worker w owns blocks [lo, hi). */
+function assign(blocks: number, workers: number): { lo: number; hi: number }[] {
+  return Array.from({ length: workers }, (_, w) => ({ lo: Math.floor((w * blocks) / workers), hi: Math.floor(((w + 1) * blocks) / workers) }));
+}
+
+/** A block's rows in buffers of its own, to be transferred (a view would clone all of A). */
+function ownBlock(A: CsrMatrix, block: RowBlock) {
+  const s = sliceBlock(A, block);
+  return { block, indptr: s.indptr, indices: s.indices.slice(), data: s.data.slice() };
+}
+
+/** A matrix loaded into a pool. Solves on one model run one at a time, in call order. */
+export class Model {
+  readonly nrows: number;
+  readonly ncols: number;
+  readonly nnz: number;
+  private readonly blocks: RowBlock[];
+  private readonly owners: { lo: number; hi: number }[];
+  /** The worker instance that holds each owner's blocks (a replaced worker must load them again). */
+  private readonly loadedOn = new Map<number, WorkerSlot>();
+  private local: LocalEngine | null = null;
+  private dense: DenseWork | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  private disposed = false;
+  private readonly rowNnzSquares: number;
+  private readonly blockNnz: number | undefined;
+
+  /** @internal */
+  constructor(
+    private readonly pool: Pool,
+    private readonly id: number,
+    private readonly A: CsrMatrix,
+    blockNnz: number | undefined,
+  ) {
+    this.nrows = A.nrows;
+    this.ncols = A.ncols;
+    this.nnz = A.indptr[A.nrows]!;
+    this.rowNnzSquares = rowNnzSquares(A);
+    this.blocks = tileRows(A, blockNnz);
+    this.owners = assign(this.blocks.length, pool.threads);
+    this.blockNnz = blockNnz;
+  }
+
+  /** Makes sure every owner's blocks are in a live worker (loads them into replacements). */
+  async ready(): Promise<void> {
+    if (this.pool.threads === 0) {
+      this.local ??= await LocalEngine.create(this.A, this.blockNnz);
+      return;
+    }
+    await Promise.all(
+      this.owners.map(async ({ lo, hi }, w) => {
+        if (hi === lo) return;
+        const slot = await this.pool.worker(w);
+        if (this.loadedOn.get(w) === slot) return;
+        const data = this.blocks.slice(lo, hi).map((b) => ownBlock(this.A, b));
+        await slot.request((api) => api.load(this.id, this.ncols, Comlink.transfer(data, buffersOf(data))));
+        this.loadedOn.set(w, slot);
+      }),
+    );
+  }
+
+  /** Solves for this matrix (options as `solve`; `threads` is the pool's). Queues behind earlier solves. */
+  solve(problem: ModelProblem, options: SolveOptions = {}): Promise<SolveResult> {
+    const t0 = performance.now();
+    if (this.disposed) return Promise.reject(new HyperregError("ERR_ABORTED", "the model was disposed"));
+    let p: ReturnType<typeof prepare>;
+    try {
+      p = prepare({ ...problem, A: problem.A ?? this.A } as import("../types.js").SolveProblem, options, this.A);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const next = this.queue.then(async () => {
+      if (options.signal?.aborted) throw new HyperregError("ERR_ABORTED", "the solve was aborted by its AbortSignal");
+      await this.ready();
+      this.dense ??= await DenseWork.create(this.ncols);
+      return run(this.engine(), this.dense, p, t0);
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Frees the model's blocks in the workers. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.pool.forget(this);
+    await this.queue;
+    this.local = null;
+    await Promise.allSettled([...this.loadedOn.values()].map((slot) => slot.request((api) => api.drop(this.id))));
+    this.loadedOn.clear();
+  }
+
+  private engine(): BlockEngine {
+    if (this.local !== null) return this.local;
+    return new PoolEngine(this, this.blocks, this.owners, [...this.owners.keys()].map((w) => this.loadedOn.get(w) ?? null));
+  }
+
+  /** @internal */
+  get shape() {
+    return { nrows: this.nrows, ncols: this.ncols, nnz: this.nnz, rowNnzSquares: this.rowNnzSquares, id: this.id, threads: this.pool.threads };
+  }
+}
+
+/** The engine over a model's workers: one request per worker per pass, partials in block order. */
+class PoolEngine extends BlockEngine {
+  readonly nrows: number;
+  readonly ncols: number;
+  readonly nnz: number;
+  readonly rowNnzSquares: number;
+  readonly threads: number;
+  private readonly id: number;
+  /** Workers that own blocks, in block order, with the blocks they own. */
+  private readonly owners: { slot: WorkerSlot; lo: number; hi: number }[];
+
+  constructor(model: Model, private readonly blocks: RowBlock[], owners: { lo: number; hi: number }[], slots: (WorkerSlot | null)[]) {
+    super();
+    ({ nrows: this.nrows, ncols: this.ncols, nnz: this.nnz, rowNnzSquares: this.rowNnzSquares, id: this.id, threads: this.threads } = model.shape);
+    this.owners = owners.flatMap((o, w) => (o.hi > o.lo ? [{ ...o, slot: slots[w]! }] : []));
+  }
+
+  protected readonly run: BlockCall = async <M extends BlockMethod>(method: M, args: Parameters<BlockSet[M]>) => {
+    const parts = await Promise.all(this.owners.map(({ slot }) => slot.request((api) => api.call(this.id, method, args) as Promise<ReturnType<BlockSet[M]>>)));
+    return parts.flat() as ReturnType<BlockSet[M]>;
+  };
+
+  async setProblem(f: number, b: Float64Array, w2: Float64Array): Promise<void> {
+    await Promise.all(
+      this.owners.map(({ slot, lo, hi }) => {
+        // Copies of the owner's rows only: a subarray would post all of b.
+        const data = problemSlices(this.blocks.slice(lo, hi), b, w2).map((p) => ({ b: p.b.slice(), w2: p.w2.slice() }));
+        return slot.request((api) => api.setProblem(this.id, f, Comlink.transfer(data, buffersOf(data))));
+      }),
+    );
+  }
+}

@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: MIT
+// The API each worker exposes (workers/blocks.worker.ts implements it): the pool's only contract
+// with its workers. Every request after `init` is one coarse pass, or a load, for one model.
+import type { BlockData, BlockSet, ProblemData } from "../engine/blockset.js";
+import type { BlockMethod } from "../engine/engine.js";
+
+/** Ways the pool's tests make a worker fail: a plain throw, a typed error, an exit, an uncaught throw. */
+export type FaultKind = "throw" | "typed" | "exit" | "uncaught";
+
+export interface WorkerStats {
+  /** CPU time of the worker's thread in ms (null where the runtime does not tell). */
+  cpuMs: number | null;
+  /** Time spent inside requests, in ms. */
+  busyMs: number;
+  calls: number;
+}
+
+export interface BlocksWorkerApi {
+  /** The handshake: keeps the compiled kernel module and proves it instantiates there. */
+  init(module: WebAssembly.Module): Promise<"ready">;
+  /** Loads a model's row blocks (their buffers transferred) into a kernel instance of its own. */
+  load(id: number, ncols: number, data: BlockData[]): Promise<void>;
+  drop(id: number): void;
+  setProblem(id: number, f: number, perBlock: ProblemData[]): Promise<void>;
+  /** One BlockSet method over the model's blocks here: one partial per block, in block order. */
+  call<M extends BlockMethod>(id: number, method: M, args: Parameters<BlockSet[M]>): Promise<ReturnType<BlockSet[M]>>;
+  stats(): WorkerStats;
+  /** For tests: the `after`-th coming request fails in the given way. */
+  armFault(kind: FaultKind, after: number): void;
+}

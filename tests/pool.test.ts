@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: MIT
+// The worker pool: the same bits for every thread count, faults that reject instead of hanging,
+// aborts, concurrent solves, a flat heap over many solves, and a process that exits after close().
+import { spawnSync } from "node:child_process";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { createPool, generateProblem, HyperregError, HyperregRangeError, solve } from "../src/index.js";
+import type { HessianMode, IterationInfo, SolveResult } from "../src/index.js";
+import { loadFixture, relativeError } from "./helpers.js";
+
+const MODES: HessianMode[] = ["exact", "sketch", "sketch-pcg", "auto"];
+const THREADS = [1, 2, 3, 4, 8];
+// Small blocks, so that every fixture is cut into 10-20 blocks and 8 threads all hold some.
+const CASES = [
+  { name: "reg-exp-medium", blockNnz: 4000 },
+  { name: "reg-exp-gauss", blockNnz: 1500 },
+  { name: "reg-exp-nonconvex", blockNnz: 400 },
+  { name: "reg-sinh-sparse", blockNnz: 400 },
+];
+
+/** Everything in the history but wall times. */
+const trace = (h: IterationInfo[]) => h.map(({ ms: _ms, ...rest }) => rest);
+
+function sameBits(a: Float64Array, b: Float64Array): boolean {
+  return a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+}
+
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  throw new Error("expected the promise to reject");
+}
+
+test("x, loss and history are bit-identical for threads 1, 2, 3, 4, 8 and the calling thread, in every Hessian mode", async () => {
+  const pools = await Promise.all(THREADS.map((threads) => createPool({ threads })));
+  try {
+    for (const { name, blockNnz } of CASES) {
+      const fx = loadFixture(name);
+      const models = await Promise.all(pools.map((p) => p.load(fx.A, { blockNnz })));
+      for (const hessian of MODES) {
+        const options = { hessian, x0: fx.x0, seed: 7, tol: 1e-9 };
+        const base = await solve({ f: fx.f, A: fx.A, b: fx.b, w: fx.w }, { ...options, blockNnz });
+        assert.is(base.threads, 0);
+        assert.is(base.status, "converged", `${name} ${hessian}: ${base.message}`);
+        assert.ok(relativeError(base.x, fx.ref.x, 1e-300) <= 1e-6, `${name} ${hessian}: x differs from the reference`);
+        for (const [i, model] of models.entries()) {
+          const r = await model.solve({ f: fx.f, b: fx.b, w: fx.w }, options);
+          const what = `${name} ${hessian} threads ${THREADS[i]}`;
+          assert.is(r.threads, THREADS[i]);
+          assert.ok(sameBits(r.x, base.x), `${what}: x differs from the calling thread's`);
+          assert.ok(Object.is(r.loss, base.loss), `${what}: loss ${r.loss} vs ${base.loss}`);
+          assert.equal(trace(r.history), trace(base.history), `${what}: history differs`);
+        }
+      }
+    }
+  } finally {
+    await Promise.all(pools.map((p) => p.close()));
+  }
+});
+
+test("solve with threads uses workers for one call and gives the calling thread's bits", async () => {
+  const fx = loadFixture("reg-exp-gauss");
+  const problem = { f: fx.f, A: fx.A, b: fx.b, w: fx.w };
+  const base = await solve(problem, { hessian: "sketch-pcg", x0: fx.x0, blockNnz: 1500 });
+  const r = await solve(problem, { hessian: "sketch-pcg", x0: fx.x0, blockNnz: 1500, threads: 3 });
+  assert.is(r.threads, 3);
+  assert.ok(sameBits(r.x, base.x));
+});
+
+for (const kind of ["throw", "exit", "uncaught"] as const) {
+  test(`a worker that fails (${kind}) rejects the solve with ERR_WORKER_CRASHED within a second, and the next solve is correct`, async () => {
+    const fx = loadFixture("reg-exp-gauss");
+    const pool = await createPool({ threads: 2 });
+    try {
+      const model = await pool.load(fx.A, { blockNnz: 1500 });
+      const problem = { f: fx.f, b: fx.b, w: fx.w };
+      const good = await model.solve(problem, { hessian: "exact", x0: fx.x0 });
+      await pool.armFault(1, kind, 3);
+      const t0 = performance.now();
+      const e = await rejection(model.solve(problem, { hessian: "exact", x0: fx.x0 }));
+      const ms = performance.now() - t0;
+      assert.instance(e, HyperregError);
+      assert.is((e as HyperregError).code, "ERR_WORKER_CRASHED");
+      assert.match((e as Error).message, /worker 1/);
+      assert.ok(ms < 1000, `rejected after ${ms.toFixed(0)} ms`);
+      const again = await model.solve(problem, { hessian: "exact", x0: fx.x0 });
+      assert.is(pool.liveWorkers, 2);
+      assert.ok(sameBits(again.x, good.x), "the solve after the crash differs");
+    } finally {
+      await pool.close();
+    }
+  });
+}
+
+test("a typed error thrown in a worker arrives with its class, code and details, and the worker stays", async () => {
+  const fx = loadFixture("reg-exp-tiny");
+  const pool = await createPool({ threads: 2 });
+  try {
+    const model = await pool.load(fx.A, { blockNnz: 50 });
+    await pool.armFault(0, "typed", 2);
+    const e = await rejection(model.solve({ f: fx.f, b: fx.b, w: fx.w }));
+    assert.instance(e, HyperregRangeError);
+    assert.is((e as HyperregRangeError).code, "ERR_INVALID_VALUE");
+    assert.is((e as HyperregRangeError).details.argument, "fault");
+    assert.is(pool.liveWorkers, 2);
+    const r = await model.solve({ f: fx.f, b: fx.b, w: fx.w }, { x0: fx.x0 });
+    assert.is(r.status, "converged");
+  } finally {
+    await pool.close();
+  }
+});
+
+test("a worker script that cannot load rejects createPool with ERR_WORKER_CRASHED", async () => {
+  const e = await rejection(createPool({ threads: 2, workerUrl: new URL("./no-such-worker.js", import.meta.url) }));
+  assert.instance(e, HyperregError);
+  assert.is((e as HyperregError).code, "ERR_WORKER_CRASHED");
+});
+
+test("abort stops a long pooled solve within one Newton step", async () => {
+  const p = generateProblem({ family: "gauss", nrows: 20000, ncols: 40, f: "exp", seed: 4 });
+  const pool = await createPool({ threads: 2 });
+  try {
+    const model = await pool.load(p.A);
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const e = await rejection(
+      model.solve(
+        { f: "exp", b: p.b, w: p.w },
+        {
+          hessian: "sketch",
+          eps: 0.9,
+          lineSearch: false,
+          tol: 1e-300,
+          maxIterations: 1000,
+          signal: controller.signal,
+          onIteration: (info) => {
+            seen.push(info.iteration);
+            if (info.iteration === 2) controller.abort();
+          },
+        },
+      ),
+    );
+    assert.instance(e, HyperregError);
+    assert.is((e as HyperregError).code, "ERR_ABORTED");
+    assert.equal(seen, [0, 1, 2], "no step was reported after the abort");
+    // The pool is still usable.
+    const r = await model.solve({ f: "exp", b: p.b, w: p.w }, { maxIterations: 2 });
+    assert.is(r.iterations, 2);
+  } finally {
+    await pool.close();
+  }
+});
+
+test("concurrent solves on one pool queue or run side by side, and all return the sequential results", async () => {
+  const a = loadFixture("reg-exp-gauss");
+  const c = loadFixture("reg-exp-sparse");
+  const pool = await createPool({ threads: 2 });
+  try {
+    const ma = await pool.load(a.A, { blockNnz: 1500 });
+    const mc = await pool.load(c.A, { blockNnz: 400 });
+    const jobs = [
+      () => ma.solve({ f: a.f, b: a.b, w: a.w }, { x0: a.x0, hessian: "exact" }),
+      () => mc.solve({ f: c.f, b: c.b, w: c.w }, { x0: c.x0, hessian: "sketch-pcg" }),
+      () => ma.solve({ f: a.f, b: a.b.map((v) => v * 1.1), w: a.w }, { x0: a.x0, hessian: "sketch" }),
+      () => mc.solve({ f: c.f, b: c.b, w: c.w.map((v) => v * 2) }, { x0: c.x0, hessian: "exact" }),
+    ];
+    const sequential: SolveResult[] = [];
+    for (const job of jobs) sequential.push(await job());
+    const together = await Promise.all(jobs.map((job) => job()));
+    together.forEach((r, i) => {
+      assert.is(r.status, "converged");
+      assert.ok(sameBits(r.x, sequential[i]!.x), `job ${i} differs when run concurrently`);
+    });
+  } finally {
+    await pool.close();
+  }
+});
+
+test("200 solves in a row on one pool leave the heap and the worker count flat", async () => {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  assert.ok(gc !== undefined, "the test runner starts Node with --expose-gc");
+  const fx = loadFixture("reg-exp-sparse");
+  const pool = await createPool({ threads: 2 });
+  try {
+    const model = await pool.load(fx.A, { blockNnz: 400 });
+    const once = () => model.solve({ f: fx.f, b: fx.b, w: fx.w }, { x0: fx.x0, hessian: "sketch-pcg" });
+    const first = await once();
+    for (let i = 0; i < 19; i++) await once();
+    // Comlink frees a request's proxy from a FinalizationRegistry, whose callbacks run after a GC
+    // on a later turn: collect a few times across turns before reading the heap.
+    const settled = async () => {
+      for (let i = 0; i < 3; i++) {
+        gc();
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      gc();
+      return process.memoryUsage().heapUsed;
+    };
+    const before = await settled();
+    for (let i = 0; i < 180; i++) {
+      const r = await once();
+      if (!sameBits(r.x, first.x)) assert.unreachable(`solve ${i + 20} differs`);
+    }
+    const grown = (await settled()) - before;
+    // 180 results of 20 numbers plus histories are garbage by now; a leak of a request's closures or
+    // partials (kilobytes each) would pass a megabyte.
+    assert.ok(grown < 1 << 20, `the heap grew by ${(grown / 1024).toFixed(0)} KiB over 180 solves`);
+    assert.is(pool.liveWorkers, 2);
+  } finally {
+    await pool.close();
+  }
+});
+
+test("a Node process exits by itself after pool.close()", () => {
+  const library = new URL("../dist/hyperreg.js", import.meta.url).href;
+  const script = `
+    import { createPool, generateProblem } from ${JSON.stringify(library)};
+    const p = generateProblem({ family: "sparse", nrows: 2000, ncols: 10, f: "exp", seed: 1 });
+    const pool = await createPool({ threads: 3 });
+    const model = await pool.load(p.A);
+    const r = await model.solve({ f: "exp", b: p.b, w: p.w });
+    await pool.close();
+    console.log(r.status);`;
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 30e3 });
+  assert.is(r.signal, null, "the process had to be killed: something kept it alive after close()");
+  assert.is(r.status, 0, r.stderr);
+  assert.is(r.stdout.trim(), "converged");
+});
+
+test("createPool rejects a bad thread count with a typed error; threads 0 works in the calling thread", async () => {
+  for (const threads of [-1, 1.5, 1000, Number.NaN]) {
+    const e = await rejection(createPool({ threads }));
+    assert.instance(e, HyperregRangeError);
+    assert.is((e as HyperregRangeError).code, "ERR_INVALID_VALUE");
+  }
+  const fx = loadFixture("reg-exp-tiny");
+  const pool = await createPool({ threads: 0 });
+  const model = await pool.load(fx.A);
+  const r = await model.solve({ f: fx.f, b: fx.b, w: fx.w }, { x0: fx.x0 });
+  assert.is(r.threads, 0);
+  assert.is(r.status, "converged");
+  await pool.close();
+});
+
+test.run();

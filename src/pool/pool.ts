@@ -322,7 +322,8 @@ export class Model {
     this.loadedOn.clear();
   }
 
-  private engine(): BlockEngine {
+  /** @internal The engine over this model's blocks (benchmarks time single passes with it). */
+  engine(): BlockEngine {
     if (this.local !== null) return this.local;
     return new PoolEngine(this, this.blocks, this.owners, [...this.owners.keys()].map((w) => this.loadedOn.get(w) ?? null));
   }

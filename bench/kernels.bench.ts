@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: MIT
 // Kernel throughput: the Wasm kernels against their plain TypeScript references (tests/reference.ts)
 // and against a plain streaming read (dasum), the bandwidth a sparse pass can hope for.
-import { kernelModule } from "../src/kernel-module.js";
-import { createKernels } from "../src/kernels.js";
+import { newKernels } from "../src/kernel-module.js";
 import { generateProblem, rng } from "../src/index.js";
 import * as ref from "../tests/reference.js";
 import { line, quick, race } from "./lib.js";
 
-const arena = await createKernels(await kernelModule());
+const arena = await newKernels();
 const { k } = arena;
 const rounds = quick ? 5 : 15;
 

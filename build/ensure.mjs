@@ -8,7 +8,9 @@ import { fileURLToPath } from "node:url";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 
-if (!existsSync(`${root}node_modules/.bin/asc`)) {
+// npm writes node_modules/.package-lock.json on install: older than the lockfile means a stale install.
+const installed = `${root}node_modules/.package-lock.json`;
+if (!existsSync(`${root}node_modules/.bin/asc`) || !existsSync(installed) || statSync(installed).mtimeMs < statSync(`${root}package-lock.json`).mtimeMs) {
   execFileSync(npm, ["ci", "--no-audit", "--no-fund"], { cwd: root, stdio: "inherit" });
 }
 

@@ -2,8 +2,20 @@
 // The d x d side of a Newton step, in the calling thread on its own kernel instance: Cholesky
 // factors of the Hessian model, triangular solves, the Gram of a sketch and the JL map for
 // leverage scores. Symmetric matrices are row-major with the lower triangle in use.
-import { kernelModule } from "./kernel-module.js";
-import { type Arena, createKernels } from "./kernels.js";
+import type { Arena } from "./kernels.js";
+
+/**
+ * The two O(d^3) parts done elsewhere (a pool's worker), so that a page's main thread never holds
+ * a frame for a large d. Both run the same kernels as here: the bits do not depend on where.
+ */
+export interface DenseOffload {
+  /** LAPACK's info and the factor of G + shift I (row-major lower triangle). */
+  factor(d: number, G: Float64Array, shift: number): Promise<{ info: number; L: Float64Array }>;
+  sketchGram(d: number, S: Float64Array, m: number): Promise<Float64Array>;
+}
+
+/** Below this d a message round trip costs more than the O(d^3) work it would move. */
+const OFFLOAD_MIN_D = 96;
 
 export class DenseWork {
   private readonly slots: number[];
@@ -13,20 +25,27 @@ export class DenseWork {
   private qPtr = 0;
   private qLen = 0;
 
-  private constructor(private readonly arena: Arena, readonly d: number) {
+  private readonly offload: DenseOffload | null;
+
+  constructor(private readonly arena: Arena, readonly d: number, offload?: DenseOffload) {
+    this.offload = offload !== undefined && d >= OFFLOAD_MIN_D ? offload : null;
     this.slots = [arena.allocF64(d * d), arena.allocF64(d * d)];
     this.rhs = arena.allocF64(d);
-  }
-
-  static async create(d: number): Promise<DenseWork> {
-    return new DenseWork(await createKernels(await kernelModule()), d);
   }
 
   /**
    * Factors G + shift I (lower triangle of G used) into `slot`; returns LAPACK's info
    * (0 ok, k > 0: leading minor k not positive definite).
    */
-  factor(slot: number, G: Float64Array, shift = 0): number {
+  async factor(slot: number, G: Float64Array, shift = 0): Promise<number> {
+    if (this.offload === null) return this.factorHere(slot, G, shift);
+    const { info, L } = await this.offload.factor(this.d, G, shift);
+    this.arena.f64(this.slots[slot]!, this.d * this.d).set(L);
+    return info;
+  }
+
+  /** `factor` in this thread; the factor's lower triangle is then `factorOf(slot)`. */
+  factorHere(slot: number, G: Float64Array, shift = 0): number {
     const d = this.d;
     const L = this.slots[slot]!;
     const view = this.arena.f64(L, d * d);
@@ -43,8 +62,17 @@ export class DenseWork {
     return this.arena.f64(this.rhs, d).slice();
   }
 
+  /** A copy of the factor in `slot`. */
+  factorOf(slot: number): Float64Array {
+    return this.arena.f64(this.slots[slot]!, this.d * this.d).slice();
+  }
+
   /** Lower triangle of S^T S for a sketch S (m x d, row-major). */
-  sketchGram(S: Float64Array, m: number): Float64Array {
+  sketchGram(S: Float64Array, m: number): Promise<Float64Array> {
+    return this.offload === null ? Promise.resolve(this.sketchGramHere(S, m)) : this.offload.sketchGram(this.d, S, m);
+  }
+
+  sketchGramHere(S: Float64Array, m: number): Float64Array {
     const d = this.d;
     if (S.length > this.sketchLen) {
       this.sketchPtr = this.arena.allocF64(S.length);

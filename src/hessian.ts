@@ -68,14 +68,14 @@ export function streamKey(seed: number, iteration: number, purpose: number): Key
  * positive definite (a Levenberg-Marquardt step: still a descent direction). Returns the shift used,
  * or -1 when even a shift of 1e-2 * max(diag) fails.
  */
-function factorWithShift(dense: DenseWork, slot: number, G: Float64Array): number {
-  if (dense.factor(slot, G) === 0) return 0;
+async function factorWithShift(dense: DenseWork, slot: number, G: Float64Array): Promise<number> {
+  if ((await dense.factor(slot, G)) === 0) return 0;
   const d = dense.d;
   let scale = 0;
   for (let i = 0; i < d; i++) scale = Math.max(scale, Math.abs(G[i * d + i]!));
   if (!(scale > 0) || !Number.isFinite(scale)) scale = 1;
   for (let shift = 1e-12 * scale; shift <= 1e-2 * scale; shift *= 100) {
-    if (dense.factor(slot, G, shift) === 0) return shift;
+    if ((await dense.factor(slot, G, shift)) === 0) return shift;
   }
   return -1;
 }
@@ -97,11 +97,11 @@ interface Factored {
  */
 async function factorModel(dense: DenseWork, negatives: number, base: () => Promise<Float64Array>, correction: (psd: boolean) => Promise<Float64Array | null>): Promise<Factored> {
   const G = await base();
-  if (negatives === 0) return { shift: factorWithShift(dense, 0, G), modified: false };
+  if (negatives === 0) return { shift: await factorWithShift(dense, 0, G), modified: false };
   const exactPart = await correction(false);
-  if (dense.factor(0, exactPart === null ? G : add(G, exactPart)) === 0) return { shift: 0, modified: false };
+  if ((await dense.factor(0, exactPart === null ? G : add(G, exactPart))) === 0) return { shift: 0, modified: false };
   const psdPart = await correction(true);
-  return { shift: factorWithShift(dense, 0, psdPart === null ? G : add(G, psdPart)), modified: true };
+  return { shift: await factorWithShift(dense, 0, psdPart === null ? G : add(G, psdPart)), modified: true };
 }
 
 /** The exact Hessian model into slot 0. */
@@ -123,8 +123,8 @@ async function factorSketch(engine: Engine, dense: DenseWork, cfg: StepConfig, e
     return { ...(await factorExact(engine, dense, ev.negatives)), rows: nrows };
   }
   const m = SKETCH_ROWS_PER_COL * ncols;
-  const levGram = nrows <= m ? await engine.exactGram(true) : dense.sketchGram(await engine.sketch(m, streamKey(cfg.seed, iteration, 1)), m);
-  if (factorWithShift(dense, 1, levGram) < 0) return { shift: -1, modified: true, rows: 0 };
+  const levGram = nrows <= m ? await engine.exactGram(true) : await dense.sketchGram(await engine.sketch(m, streamKey(cfg.seed, iteration, 1)), m);
+  if ((await factorWithShift(dense, 1, levGram)) < 0) return { shift: -1, modified: true, rows: 0 };
   const kq = jlColumns(nrows, ncols, cfg.mode);
   const Q = dense.jlMap(1, kq, streamKey(cfg.seed, iteration, 2));
   // Leverage scores sum to rank(G) <= ncols: this scale gives about sampleSize kept rows.

@@ -2,6 +2,7 @@
 // The kernel module's bytes (inlined by the bundler) and its one compilation per realm.
 import kernelBytes from "../dist/wasm/kernels.wasm";
 import { HyperregError } from "./errors.js";
+import { type Arena, createKernels } from "./kernels.js";
 
 let compiled: Promise<WebAssembly.Module> | undefined;
 
@@ -12,4 +13,9 @@ export function kernelModule(): Promise<WebAssembly.Module> {
     throw new HyperregError("ERR_WASM_LOAD", `the kernel module did not compile: ${String(e)}; this runtime needs WebAssembly with SIMD (fixed-width 128-bit)`);
   });
   return compiled;
+}
+
+/** A fresh kernel instance in this thread. */
+export async function newKernels(): Promise<Arena> {
+  return createKernels(await kernelModule());
 }

@@ -7,6 +7,7 @@ import type { Engine } from "./engine/engine.js";
 import { LocalEngine } from "./engine/local.js";
 import { describe, HyperregRangeError, HyperregTypeError } from "./errors.js";
 import { chooseHessian } from "./hessian.js";
+import { newKernels } from "./kernel-module.js";
 import { F_CODE } from "./kernels.js";
 import { newton } from "./newton.js";
 import { createPool } from "./pool/pool.js";
@@ -90,7 +91,7 @@ export async function solve(problem: SolveProblem, options: SolveOptions = {}): 
       await pool.close();
     }
   }
-  return run(await LocalEngine.create(p.A, p.blockNnz), await DenseWork.create(p.A.ncols), p, t0);
+  return run(await LocalEngine.create(p.A, p.blockNnz), new DenseWork(await newKernels(), p.A.ncols), p, t0);
 }
 
 /** The Newton loop for a prepared problem on a loaded engine. */

@@ -8,11 +8,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { kernelModule } from "../src/kernel-module.js";
-import { createKernels, F_CODE } from "../src/kernels.js";
+import { newKernels } from "../src/kernel-module.js";
+import { F_CODE } from "../src/kernels.js";
 import * as ref from "./reference.js";
 
-const arena = await createKernels(await kernelModule());
+const arena = await newKernels();
 const k = arena.k;
 
 // ---------------------------------------------------------------------------------------------------------

@@ -61,6 +61,19 @@ test("x, loss and history are bit-identical for threads 1, 2, 3, 4, 8 and the ca
   }
 });
 
+test("with d >= 96 the d x d factorizations run in a worker and give the calling thread's bits", async () => {
+  // 120 columns: past the size where DenseWork sends Cholesky and sketch Grams to a worker.
+  const p = generateProblem({ family: "gauss", nrows: 3000, ncols: 120, f: "exp", seed: 9 });
+  for (const hessian of ["exact", "sketch", "sketch-pcg"] as const) {
+    const options = { hessian, seed: 3, blockNnz: 40000 };
+    const base = await solve(p, options);
+    const r = await solve(p, { ...options, threads: 2 });
+    assert.is(base.status, "converged", base.message);
+    assert.ok(sameBits(r.x, base.x), `${hessian}: x differs`);
+    assert.equal(trace(r.history), trace(base.history));
+  }
+});
+
 test("solve with threads uses workers for one call and gives the calling thread's bits", async () => {
   const fx = loadFixture("reg-exp-gauss");
   const problem = { f: fx.f, A: fx.A, b: fx.b, w: fx.w };

@@ -7,6 +7,7 @@
 // in block order (src/engine/engine.ts).
 import * as Comlink from "comlink";
 import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs";
+import { DenseWork } from "../src/dense.js";
 import { BlockSet, type BlockData, type ProblemData } from "../src/engine/blockset.js";
 import type { BlockMethod } from "../src/engine/engine.js";
 import { HyperregError, HyperregRangeError, isHyperregError } from "../src/errors.js";
@@ -17,6 +18,8 @@ import { buffersOf, installErrorTransfer } from "../src/pool/wire.js";
 
 let kernels: WebAssembly.Module | null = null;
 const models = new Map<number, BlockSet>();
+/** Dense work per dimension d, made on first use. */
+const denseWork = new Map<number, DenseWork>();
 let cpuTimer: (() => number) | null = null;
 let busyMs = 0;
 let calls = 0;
@@ -27,6 +30,16 @@ function model(id: number): BlockSet {
   const set = models.get(id);
   if (set === undefined) throw new HyperregError("ERR_INTERNAL", `this worker holds no model ${id}`);
   return set;
+}
+
+async function dense(d: number): Promise<DenseWork> {
+  let w = denseWork.get(d);
+  if (w === undefined) {
+    if (kernels === null) throw new HyperregError("ERR_INTERNAL", "the worker was not initialised");
+    w = new DenseWork(await createKernels(kernels), d);
+    denseWork.set(d, w);
+  }
+  return w;
 }
 
 function fire(kind: FaultKind): void {
@@ -86,6 +99,18 @@ const api: BlocksWorkerApi = {
       const set = model(id);
       const out = (set[method] as (...a: typeof args) => ReturnType<BlockSet[M]>)(...args);
       return Comlink.transfer(out, buffersOf(out));
+    }),
+  factor: (d: number, G: Float64Array, shift: number) =>
+    guarded(async () => {
+      const w = await dense(d);
+      const info = w.factorHere(0, G, shift);
+      const L = w.factorOf(0);
+      return Comlink.transfer({ info, L }, [L.buffer]);
+    }),
+  sketchGram: (d: number, S: Float64Array, m: number) =>
+    guarded(async () => {
+      const C = (await dense(d)).sketchGramHere(S, m);
+      return Comlink.transfer(C, [C.buffer]);
     }),
   stats: () => ({ cpuMs: cpuTimer?.() ?? null, busyMs, calls }),
   armFault(kind: FaultKind, after: number): void {

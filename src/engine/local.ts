@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The engine in the calling thread: one kernel instance holds every row block.
-import { kernelModule } from "../kernel-module.js";
-import { type Arena, createKernels } from "../kernels.js";
+import { newKernels } from "../kernel-module.js";
+import type { Arena } from "../kernels.js";
 import type { CsrMatrix } from "../types.js";
 import { BlockSet, type BlockData } from "./blockset.js";
 import { type BlockCall, BlockEngine, problemSlices } from "./engine.js";
@@ -50,7 +50,7 @@ export class LocalEngine extends BlockEngine {
   }
 
   static async create(A: CsrMatrix, blockNnz?: number): Promise<LocalEngine> {
-    return new LocalEngine(A, await createKernels(await kernelModule()), blockNnz);
+    return new LocalEngine(A, await newKernels(), blockNnz);
   }
 
   async setProblem(f: number, b: Float64Array, w2: Float64Array): Promise<void> {

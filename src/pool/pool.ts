@@ -12,13 +12,13 @@
 // flight and ends every worker, so a Node process exits by itself afterwards.
 import * as Comlink from "comlink";
 import { asCsr } from "../csr.js";
-import { DenseWork } from "../dense.js";
-import type { BlockSet } from "../engine/blockset.js";
+import { type DenseOffload, DenseWork } from "../dense.js";
+import type { BlockData, BlockSet } from "../engine/blockset.js";
 import { type BlockCall, BlockEngine, type BlockMethod, problemSlices } from "../engine/engine.js";
 import { LocalEngine, rowNnzSquares, sliceBlock } from "../engine/local.js";
 import { type RowBlock, tileRows } from "../engine/tiling.js";
 import { describe, HyperregError, HyperregRangeError } from "../errors.js";
-import { kernelModule } from "../kernel-module.js";
+import { kernelModule, newKernels } from "../kernel-module.js";
 import { prepare, run } from "../solve.js";
 import type { CsrMatrix, SolveOptions, SolveResult } from "../types.js";
 import type { BlocksWorkerApi, FaultKind, WorkerStats } from "./protocol.js";
@@ -235,6 +235,11 @@ function assign(blocks: number, workers: number): { lo: number; hi: number }[] {
   return Array.from({ length: workers }, (_, w) => ({ lo: Math.floor((w * blocks) / workers), hi: Math.floor(((w + 1) * blocks) / workers) }));
 }
 
+/** Resolves on a later turn of the event loop (a resolved promise would not let a page draw). */
+function macrotask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 /** A block's rows in buffers of its own, to be transferred (a view would clone all of A). */
 function ownBlock(A: CsrMatrix, block: RowBlock) {
   const s = sliceBlock(A, block);
@@ -284,7 +289,12 @@ export class Model {
         if (hi === lo) return;
         const slot = await this.pool.worker(w);
         if (this.loadedOn.get(w) === slot) return;
-        const data = this.blocks.slice(lo, hi).map((b) => ownBlock(this.A, b));
+        const data: BlockData[] = [];
+        for (const b of this.blocks.slice(lo, hi)) {
+          data.push(ownBlock(this.A, b));
+          // Copying a block takes a few ms: let a page draw between blocks.
+          await macrotask();
+        }
         await slot.request((api) => api.load(this.id, this.ncols, Comlink.transfer(data, buffersOf(data))));
         this.loadedOn.set(w, slot);
       }),
@@ -304,7 +314,7 @@ export class Model {
     const next = this.queue.then(async () => {
       if (options.signal?.aborted) throw new HyperregError("ERR_ABORTED", "the solve was aborted by its AbortSignal");
       await this.ready();
-      this.dense ??= await DenseWork.create(this.ncols);
+      this.dense ??= new DenseWork(await newKernels(), this.ncols, this.pool.threads > 0 ? this.denseOffload() : undefined);
       return run(this.engine(), this.dense, p, t0);
     });
     this.queue = next.catch(() => undefined);
@@ -320,6 +330,15 @@ export class Model {
     this.local = null;
     await Promise.allSettled([...this.loadedOn.values()].map((slot) => slot.request((api) => api.drop(this.id))));
     this.loadedOn.clear();
+  }
+
+  /** The dense work runs on one worker (the last): it comes between passes, when workers are idle. */
+  private denseOffload(): DenseOffload {
+    const on = () => this.pool.worker(this.pool.threads - 1);
+    return {
+      factor: async (d, G, shift) => (await on()).request((api) => api.factor(d, G, shift)),
+      sketchGram: async (d, S, m) => (await on()).request((api) => api.sketchGram(d, Comlink.transfer(S, [S.buffer]), m)),
+    };
   }
 
   /** @internal The engine over this model's blocks (benchmarks time single passes with it). */

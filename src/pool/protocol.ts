@@ -24,6 +24,9 @@ export interface BlocksWorkerApi {
   setProblem(id: number, f: number, perBlock: ProblemData[]): Promise<void>;
   /** One BlockSet method over the model's blocks here: one partial per block, in block order. */
   call<M extends BlockMethod>(id: number, method: M, args: Parameters<BlockSet[M]>): Promise<ReturnType<BlockSet[M]>>;
+  /** The O(d^3) dense work of a step (src/dense.ts, DenseOffload), so a page's main thread stays free. */
+  factor(d: number, G: Float64Array, shift: number): Promise<{ info: number; L: Float64Array }>;
+  sketchGram(d: number, S: Float64Array, m: number): Promise<Float64Array>;
   stats(): WorkerStats;
   /** For tests: the `after`-th coming request fails in the given way. */
   armFault(kind: FaultKind, after: number): void;

@@ -2,7 +2,7 @@
 // Seeded synthetic problems for the demo, the examples and the benchmarks: a planted x, b = f(A x)
 // plus noise, and w just above the convexity certificate (so the minimizer is unique).
 import { phi } from "./certificate.js";
-import { freezeCsr } from "./csr.js";
+import { csrMatVec, freezeCsr } from "./csr.js";
 import type { CsrMatrix, HyperbolicFunction } from "./types.js";
 
 export type Family = "gauss" | "sparse" | "powerlaw" | "onehot";
@@ -104,14 +104,9 @@ export function generateProblem(o: GenerateOptions): GeneratedProblem {
   const A: CsrMatrix = freezeCsr(nrows, ncols, indptr, Int32Array.from(cols), Float64Array.from(vals));
 
   const xTrue = Float64Array.from({ length: ncols }, randn);
-  const z = new Float64Array(nrows);
+  const z = csrMatVec(A, xTrue);
   let zmax = 0;
-  for (let i = 0; i < nrows; i++) {
-    let s = 0;
-    for (let p = indptr[i]!; p < indptr[i + 1]!; p++) s += A.data[p]! * xTrue[A.indices[p]!]!;
-    z[i] = s;
-    zmax = Math.max(zmax, Math.abs(s));
-  }
+  for (let i = 0; i < nrows; i++) zmax = Math.max(zmax, Math.abs(z[i]!));
   const scale = (o.radius ?? 2) / Math.max(zmax, 1e-300);
   for (let j = 0; j < ncols; j++) xTrue[j]! *= scale;
   const fn = f === "exp" ? Math.exp : f === "cosh" ? Math.cosh : Math.sinh;

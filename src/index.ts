@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// hyperreg: regularized exp / cosh / sinh regression by sketched Newton in input-sparsity time.
+// hyperreg: regularized and rescaled exp / cosh / sinh regression by sketched Newton in input-sparsity time.
 export { solve } from "./solve.js";
+export { sensitivity } from "./sensitivity.js";
 export { csr, csrFromCoo, csrFromDense, nnz } from "./csr.js";
 export { parseMatrixMarket, parseVector, formatMatrixMarket, formatVector } from "./matrix-market.js";
 export { phi, regularizedCertificate } from "./certificate.js";

@@ -8,10 +8,13 @@ import { describe, HyperregRangeError, HyperregTypeError } from "./errors.js";
 import { chooseHessian } from "./hessian.js";
 import { F_CODE } from "./kernels.js";
 import { newton } from "./newton.js";
-import type { HessianMode, HessianUsed, SolveOptions, SolveProblem, SolveResult } from "./types.js";
+import { createObjective } from "./objective.js";
+import { attachProblem } from "./sensitivity.js";
+import type { HessianMode, HessianUsed, ProblemKind, SolveOptions, SolveProblem, SolveResult } from "./types.js";
 
 const HESSIAN_MODES: readonly HessianMode[] = ["auto", "exact", "sketch", "sketch-pcg"];
 const FUNCTIONS = ["exp", "cosh", "sinh"] as const;
+const PROBLEMS: readonly ProblemKind[] = ["regularized", "rescaled"];
 
 function invalid(argument: string, value: unknown, expected: string): HyperregRangeError {
   return new HyperregRangeError("ERR_INVALID_VALUE", `invalid ${argument}: expected ${expected}, received ${describe(value)}`, { argument, value });
@@ -31,7 +34,7 @@ export function prepare(problem: SolveProblem, options: SolveOptions) {
     throw new HyperregTypeError("ERR_INVALID_TYPE", `invalid problem: expected an object { problem, f, A, b, w }, received ${describe(problem)}`, { argument: "problem", value: problem });
   }
   const kind = problem.problem ?? "regularized";
-  if (kind !== "regularized") throw invalid("problem.problem", kind, `"regularized" (the rescaled problem is not available in this version)`);
+  if (!PROBLEMS.includes(kind)) throw invalid("problem.problem", kind, `"regularized" or "rescaled"`);
   if (!FUNCTIONS.includes(problem.f)) throw invalid("problem.f", problem.f, `one of "exp", "cosh", "sinh"`);
   const A = asCsr(problem.A);
   if (A.nrows === 0 || A.ncols === 0) throw invalid("A", `${A.nrows} x ${A.ncols}`, "at least one row and one column");
@@ -55,50 +58,65 @@ export function prepare(problem: SolveProblem, options: SolveOptions) {
 
   // The expected sample count for a (1 +- eps) spectral approximation: s ~ 3.6 d / eps^2 (math.md section 3).
   const sampleSize = sketchSize ?? Math.ceil((3.6 * A.ncols) / (eps * eps));
-  return { f: problem.f, A, b, w2, hessian, sampleSize, seed, tol, maxIterations, lineSearch: options.lineSearch ?? true, onIteration: options.onIteration, signal, x0 };
+  return { kind, f: problem.f, A, b, w2, hessian, sampleSize, seed, tol, maxIterations, lineSearch: options.lineSearch ?? true, onIteration: options.onIteration, signal, x0 };
 }
 
 /**
- * Fits x to minimize 0.5 ||f(Ax) - b||^2 + 0.5 ||diag(w) A x||^2 by (sketched) Newton steps.
+ * Fits x to minimize 0.5 ||f(Ax) - b||^2 + 0.5 ||diag(w) A x||^2 (problem "regularized", the
+ * default) or 0.5 ||u - <u,1> b||^2 + 0.5 ||diag(w) A x||^2 with u = f(Ax) (problem "rescaled") by
+ * (sketched) Newton steps.
  *
  * @example
  * const A = csr({ nrows: 3, ncols: 2, indptr: [0, 2, 3, 5], indices: [0, 1, 0, 0, 1], data: [1, 0.5, 1, 0.2, 1] });
  * const r = await solve({ f: "exp", A, b: [1.5, 2, 1], w: 1 }, { hessian: "exact" });
  * if (r.status === "converged") console.log(r.x, r.loss);
  */
-export async function solve(problem: SolveProblem, options: SolveOptions = {}): Promise<SolveResult> {
+export function solve(problem: SolveProblem, options: SolveOptions = {}): Promise<SolveResult> {
+  return solveWith(problem, options, {});
+}
+
+/** Settings that are not part of the public options: tests use them to exercise the engine. */
+export interface InternalOptions {
+  /** Target nonzeros per row block (see tileRows); small blocks exercise the block-order reductions. */
+  blockNnz?: number;
+}
+
+/** @internal `solve` with internal settings. */
+export async function solveWith(problem: SolveProblem, options: SolveOptions, internal: InternalOptions): Promise<SolveResult> {
   const t0 = performance.now();
   const p = prepare(problem, options);
-  const engine = await LocalEngine.create(p.A);
-  {
-    const dense = await DenseWork.create(p.A.ncols);
-    await engine.setProblem(F_CODE[p.f], p.b, p.w2);
-    let used: HessianUsed;
-    let reason: string;
-    if (p.hessian === "auto") {
-      ({ used, reason } = chooseHessian(engine.nrows, engine.ncols, engine.nnz, engine.rowNnzSquares, p.sampleSize));
-    } else {
-      used = p.hessian;
-      reason = "as requested";
-    }
-    return await newton(
-      engine,
-      dense,
-      {
-        requested: p.hessian,
-        used,
-        reason,
-        sampleSize: p.sampleSize,
-        seed: p.seed,
-        lineSearch: p.lineSearch,
-        x0: p.x0,
-        tol: p.tol,
-        maxIterations: p.maxIterations,
-        onIteration: p.onIteration,
-        signal: p.signal,
-        certificate: regularizedCertificate(p.f, p.b, p.w2),
-      },
-      performance.now() - t0,
-    );
+  const engine = await LocalEngine.create(p.A, internal.blockNnz);
+  const dense = await DenseWork.create(p.A.ncols);
+  await engine.setProblem(F_CODE[p.f], p.b, p.w2, p.kind === "rescaled");
+  let used: HessianUsed;
+  let reason: string;
+  if (p.hessian === "auto") {
+    ({ used, reason } = chooseHessian(engine.nrows, engine.ncols, engine.nnz, engine.rowNnzSquares, p.sampleSize));
+  } else {
+    used = p.hessian;
+    reason = "as requested";
   }
+  const result = await newton(
+    engine,
+    createObjective(p.kind, engine, p.b),
+    dense,
+    {
+      f: p.f,
+      requested: p.hessian,
+      used,
+      reason,
+      sampleSize: p.sampleSize,
+      seed: p.seed,
+      lineSearch: p.lineSearch,
+      x0: p.x0,
+      tol: p.tol,
+      maxIterations: p.maxIterations,
+      onIteration: p.onIteration,
+      signal: p.signal,
+      certificate: p.kind === "regularized" ? regularizedCertificate(p.f, p.b, p.w2) : null,
+    },
+    performance.now() - t0,
+  );
+  // What sensitivity() needs, in plain arrays: the engine's Wasm memory goes with this call.
+  return attachProblem(result, { kind: p.kind, f: p.f, A: p.A, b: p.b, w2: p.w2, x: result.x.slice(), blockNnz: internal.blockNnz });
 }

@@ -1064,7 +1064,7 @@ test("dresweights matches the reference gradient and Hessian weights, loss, min 
         const alpha = u.reduce((s, v) => s + v, 0);
         const cb = rng.uniform(-2, 2);
         const outs = [0, 0, 0, 0].map(() => arena.putF64(new Float64Array(n).fill(NaN)));
-        const outp = arena.putF64([NaN, NaN, NaN, NaN]);
+        const outp = arena.putF64([NaN, NaN, NaN, NaN, NaN]);
         const info = k.dresweights(n, arena.putF64(u), arena.putF64(up), arena.putF64(z), arena.putF64(b), arena.putF64(w2), alpha, cb, outs[0]!, outs[1]!, outs[2]!, outs[3]!, outp);
         const want = ref.dresweights(n, u, up, z, b, w2, alpha, cb);
         const what = `${F_NAME[f]} n=${n}`;
@@ -1076,12 +1076,13 @@ test("dresweights matches the reference gradient and Hessian weights, loss, min 
         assertClose(read(outs[1]!, n), want.e, scaleE, `${what}: e`);
         assertClose(read(outs[2]!, n), want.D, scaleE.map((v, i) => v + up[i]! * up[i]!), `${what}: D`);
         assertClose(read(outs[3]!, n), want.upb, abs(want.upb), `${what}: u' b`);
-        const out = read(outp, 4);
+        const out = read(outp, 5);
         const scaleLoss = res.reduce((s, v, i) => s + 0.5 * v * v + 0.5 * w2[i]! * z[i]! * z[i]!, 0);
         assertClose([out[0]!], [want.out[0]], [scaleLoss], `${what}: loss`);
         assert.is(out[1], want.out[1], `${what}: min e`);
         assert.is(out[2], want.out[2], `${what}: count of e <= 0`);
         assert.is(out[3], want.out[3], `${what}: row of min e`);
+        assertClose([out[4]!], [want.out[4]], [want.out[4]], `${what}: regularizer`);
         if (n === 65) assert.ok(want.out[2] > 0 && want.out[2] < n, `${what}: both signs of e were drawn`);
       });
     }

@@ -283,10 +283,10 @@ export function dressum(f: number, n: number, z: Float64Array, b: Float64Array):
   return { u, up, sums: [su, sub], info };
 }
 
-/** The second rescaled pass: r, e, D = up^2 + e, upb, and [loss, min e, count e <= 0, argmin e] (dresweights). */
+/** The second rescaled pass: r, e, D = up^2 + e, upb, and [loss, min e, count e <= 0, argmin e, regularizer] (dresweights). */
 export function dresweights(
   n: number, u: Float64Array, up: Float64Array, z: Float64Array, b: Float64Array, w2: Float64Array, alpha: number, cb: number,
-): { r: Float64Array; e: Float64Array; D: Float64Array; upb: Float64Array; out: [number, number, number, number]; info: number } {
+): { r: Float64Array; e: Float64Array; D: Float64Array; upb: Float64Array; out: [number, number, number, number, number]; info: number } {
   const r = new Float64Array(n);
   const e = new Float64Array(n);
   const D = new Float64Array(n);
@@ -295,6 +295,7 @@ export function dresweights(
   let minE = Infinity;
   let minRow = 0;
   let negatives = 0;
+  let reg = 0;
   let info = 0;
   for (let i = 0; i < n; i++) {
     const c = u[i]! - alpha * b[i]!;
@@ -303,16 +304,18 @@ export function dresweights(
     D[i] = up[i]! * up[i]! + e[i]!;
     r[i] = up[i]! * q + w2[i]! * z[i]!;
     upb[i] = up[i]! * b[i]!;
-    const li = 0.5 * c * c + 0.5 * w2[i]! * z[i]! * z[i]!;
+    const ri = 0.5 * w2[i]! * z[i]! * z[i]!;
+    const li = 0.5 * c * c + ri;
     if (info === 0 && !(Number.isFinite(li) && Number.isFinite(D[i]!))) info = i + 1;
     loss += li;
+    reg += ri;
     if (e[i]! < minE) {
       minE = e[i]!;
       minRow = i;
     }
     if (e[i]! <= 0) negatives++;
   }
-  return { r, e, D, upb, out: [loss, minE, negatives, minRow], info };
+  return { r, e, D, upb, out: [loss, minE, negatives, minRow, reg], info };
 }
 
 /** [sum v^2, sum v b, sum u, sum w2 zt^2] with zt = z + t dz, u = f(zt), v = u - alpha0 b; info = overflow row + 1 (dresloss). */

@@ -19,7 +19,7 @@ export const api = {
   async load(module: WebAssembly.Module, ncols: number, data: BlockData[]): Promise<void> {
     set = new BlockSet(await createKernels(module), ncols, data);
   },
-  setProblem: (f: number, perBlock: ProblemData[]) => blocks().setProblem(f, perBlock),
+  setProblem: (f: number, perBlock: ProblemData[], rescaled?: boolean) => blocks().setProblem(f, perBlock, rescaled),
   evaluate: (x: Float64Array) => blocks().evaluate(x),
   step: (t: number) => blocks().step(t),
   exactGram: (modified: boolean) => blocks().exactGram(modified),
@@ -30,6 +30,15 @@ export const api = {
   direction: (dx: Float64Array) => blocks().direction(dx),
   cgDirection: (carry: number) => blocks().cgDirection(carry),
   lossAt: (t: number) => blocks().lossAt(t),
+  resEvaluate: (x: Float64Array) => blocks().resEvaluate(x),
+  resStep: (t: number) => blocks().resStep(t),
+  resWeigh: (alpha: number, cb: number) => blocks().resWeigh(alpha, cb),
+  resLossAt: (t: number, alpha0: number) => blocks().resLossAt(t, alpha0),
+  resDirection: (dx: Float64Array, alpha0: number) => blocks().resDirection(dx, alpha0),
+  resCgDirection: (carry: number, alpha0: number) => blocks().resCgDirection(carry, alpha0),
+  resSketch: (m: number, keyE: readonly [number, number], keyJ: readonly [number, number], p1: Float64Array) => blocks().resSketch(m, keyE, keyJ, p1),
+  resSampleGram: (Q: Float64Array, kq: number, pq: Float64Array, scale: number, keyE: readonly [number, number], keyJ: readonly [number, number]) =>
+    blocks().resSampleGram(Q, kq, pq, scale, keyE, keyJ),
 };
 
 export type BlocksWorkerApi = typeof api;

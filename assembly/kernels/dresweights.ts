@@ -12,8 +12,8 @@
  *   u[n], up[n], z[n], b[n], w2[n] f64    u = f(z), up = f'(z) from dressum
  *   alpha, cb  f64
  *   r[n], e[n], D[n], upb[n] f64  written
- *   out[4]     f64  written: sum_i 0.5 c_i^2 + 0.5 w2_i z_i^2, min_i e_i, count of e_i <= 0,
- *                   the first i where e_i is smallest
+ *   out[5]     f64  written: sum_i 0.5 c_i^2 + 0.5 w2_i z_i^2, min_i e_i, count of e_i <= 0,
+ *                   the first i where e_i is smallest, sum_i 0.5 w2_i z_i^2 (the regularizer alone)
  *
  * Returns 0, or i + 1 for the first row whose loss term or weights are not finite.
  * Complexity: O(n).
@@ -26,6 +26,7 @@ export function dresweights(
   let minE = Infinity;
   let minRow = 0;
   let negatives = 0;
+  let reg = 0.0;
   let info = 0;
   for (let i = 0; i < n; i++) {
     const o = <usize>i << 3;
@@ -38,9 +39,11 @@ export function dresweights(
     const qi = ci - cb;
     const ei = ui * qi + wi;
     const Di = upi * upi + ei;
-    const li = 0.5 * ci * ci + 0.5 * wi * zi * zi;
+    const ri = 0.5 * wi * zi * zi;
+    const li = 0.5 * ci * ci + ri;
     if (info == 0 && !(isFinite(li) && isFinite(Di))) info = i + 1;
     loss += li;
+    reg += ri;
     if (ei < minE) {
       minE = ei;
       minRow = i;
@@ -55,5 +58,6 @@ export function dresweights(
   store<f64>(out, minE, 8);
   store<f64>(out, <f64>negatives, 16);
   store<f64>(out, <f64>minRow, 24);
+  store<f64>(out, reg, 32);
   return info;
 }

@@ -95,7 +95,7 @@ function addRank2(G: Float64Array, p: Float64Array, q: Float64Array, pp: number)
 }
 
 /** H v's rank-2 part, added into y: p1 (bb <p1,v> - <p2,v>) - p2 <p1,v>. */
-function addRank2Vec(y: Float64Array, v: Float64Array, ev: Evaluation): Float64Array {
+export function addRank2Vec(y: Float64Array, v: Float64Array, ev: Evaluation): Float64Array {
   const rs = ev.rescaled;
   if (rs === undefined) return y;
   const s1 = dot(rs.p1, v);
@@ -106,7 +106,7 @@ function addRank2Vec(y: Float64Array, v: Float64Array, ev: Evaluation): Float64A
 }
 
 /** The exact Hessian's Gram with the rescaled rank-2 part added (nothing to add when regularized). */
-function withRank2(G: Float64Array, ev: Evaluation): Float64Array {
+export function withRank2(G: Float64Array, ev: Evaluation): Float64Array {
   const rs = ev.rescaled;
   return rs === undefined ? G : addRank2(G, rs.p1, rs.p2, rs.bb);
 }

@@ -123,7 +123,11 @@ export async function sensitivity(result: SolveResult, db: ArrayLike<number>): P
     h = c.map((v, i) => v - alpha * b[i]!);
   }
   const rhs = csrMatTVec(A, s.map((v, i) => v * up[i]!));
-  const applyK = (y: Float64Array) => (h === null ? y : y.map((v) => scaleK * v + dot(h, y)));
+  const applyK = (y: Float64Array) => {
+    if (h === null) return y;
+    const hy = dot(h, y);
+    return y.map((v) => scaleK * v + hy);
+  };
   const applyKt = (y: Float64Array) => {
     if (h === null) return y;
     let sum = 0;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-import { daxpy } from "../simd";
+import { daxpy, rowAxpy } from "../simd";
 import { hash64 } from "../rng";
 
 /**
@@ -42,16 +42,7 @@ export function dcsrjsketch(
     store<f64>(sbj, load<f64>(sbj) + sign * load<f64>(b + (<usize>i << 3)));
     const c = sign * load<f64>(up + (<usize>i << 3));
     if (end > start && c != 0.0) {
-      const Srow = S + ((<usize>bucket * <usize>d) << 3);
-      const j0 = load<i32>(Aj + (<usize>start << 2));
-      if (load<i32>(Aj + (<usize>(end - 1) << 2)) - j0 == end - start - 1) {
-        daxpy(end - start, c, Ax + (<usize>start << 3), Srow + (<usize>j0 << 3));
-      } else {
-        for (let k = start; k < end; k++) {
-          const sj = Srow + (<usize>load<i32>(Aj + (<usize>k << 2)) << 3);
-          store<f64>(sj, load<f64>(sj) + c * load<f64>(Ax + (<usize>k << 3)));
-        }
-      }
+      rowAxpy(start, end, c, Aj, Ax, S + ((<usize>bucket * <usize>d) << 3));
     }
     start = end;
   }

@@ -41,3 +41,20 @@
     store<f64>(y + o, load<f64>(y + o) + a * load<f64>(x + o));
   }
 }
+
+/**
+ * y[Aj[k]] += c * Ax[k] for the nonzeros k in [start, end) of one CSR row (byte pointers; y indexed by
+ * column): a SIMD axpy when the row's columns form one contiguous run, a scatter otherwise.
+ */
+// @ts-ignore: decorator
+@inline export function rowAxpy(start: i32, end: i32, c: f64, Aj: usize, Ax: usize, y: usize): void {
+  const j0 = load<i32>(Aj + (<usize>start << 2));
+  if (load<i32>(Aj + (<usize>(end - 1) << 2)) - j0 == end - start - 1) {
+    daxpy(end - start, c, Ax + (<usize>start << 3), y + (<usize>j0 << 3));
+  } else {
+    for (let k = start; k < end; k++) {
+      const yj = y + (<usize>load<i32>(Aj + (<usize>k << 2)) << 3);
+      store<f64>(yj, load<f64>(yj) + c * load<f64>(Ax + (<usize>k << 3)));
+    }
+  }
+}

@@ -15,13 +15,27 @@ const cases: { label: string; gen: GenerateOptions; modes: HessianMode[] }[] = [
     gen: { family: "powerlaw", nrows: quick ? 200_000 : 1_000_000, ncols: 200, rowNnz: 4, f: "exp", seed: 2 },
     modes: ["exact", "sketch-pcg", "auto"],
   },
+  {
+    label: "rescaled tall dense rows",
+    gen: { family: "gauss", nrows: quick ? 50_000 : 200_000, ncols: 200, f: "exp", seed: 3, problem: "rescaled" },
+    modes: ["exact", "sketch-pcg", "sketch", "auto"],
+  },
+  {
+    label: "rescaled sparse skewed 4/row",
+    gen: { family: "powerlaw", nrows: quick ? 200_000 : 1_000_000, ncols: 200, rowNnz: 4, f: "exp", seed: 4, problem: "rescaled" },
+    modes: ["exact", "sketch-pcg", "auto"],
+  },
 ];
 
-for (const c of cases) {
+// `--case=<text>` runs only the cases whose label contains it.
+const only = process.argv.find((a) => a.startsWith("--case="))?.slice(7);
+
+for (const c of cases.filter((k) => only === undefined || k.label.includes(only))) {
   const { A, b, w, f } = generateProblem(c.gen);
+  const problem = c.gen.problem ?? "regularized";
   const nnz = A.indptr[A.nrows]!;
   // One tolerance for every contender: 1e-8 of the gradient at x0 = 0 (the solver's default).
-  const probe = await solve({ f, A, b, w }, { hessian: "exact", maxIterations: 0 });
+  const probe = await solve({ problem, f, A, b, w }, { hessian: "exact", maxIterations: 0 });
   const tol = 1e-8 * Math.max(1, probe.gradNorm);
   const rounds = quick ? 1 : 3;
   const times = new Map<HessianMode, number[]>(c.modes.map((m) => [m, []]));
@@ -31,7 +45,7 @@ for (const c of cases) {
       const mode = c.modes[(i + r) % c.modes.length]!;
       collectGarbage();
       const t0 = performance.now();
-      const res = await solve({ f, A, b, w }, { hessian: mode, tol });
+      const res = await solve({ problem, f, A, b, w }, { hessian: mode, tol });
       times.get(mode)!.push(performance.now() - t0);
       last.set(mode, res);
     }

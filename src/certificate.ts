@@ -24,5 +24,5 @@ export function regularizedCertificate(f: HyperbolicFunction, b: Float64Array, w
     }
     if (!(m > 0)) violations++;
   }
-  return { holds: violations === 0, margin, row, violations };
+  return { scope: "everywhere", holds: violations === 0, margin, row, violations };
 }

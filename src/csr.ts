@@ -507,3 +507,24 @@ export function freezeCsr(nrows: number, ncols: number, indptr: Int32Array, indi
 export function asCsr(A: unknown): CsrMatrix {
   return typeof A === "object" && A !== null && checked.has(A as CsrMatrix) ? (A as CsrMatrix) : csr(A as CsrInput);
 }
+
+/** y = A x in plain TypeScript, for one-off passes outside the engine (x of length ncols). */
+export function csrMatVec(A: CsrMatrix, x: ArrayLike<number>): Float64Array {
+  const y = new Float64Array(A.nrows);
+  for (let i = 0; i < A.nrows; i++) {
+    let s = 0;
+    for (let p = A.indptr[i]!; p < A.indptr[i + 1]!; p++) s += A.data[p]! * x[A.indices[p]!]!;
+    y[i] = s;
+  }
+  return y;
+}
+
+/** y = A^T v in plain TypeScript (v of length nrows). */
+export function csrMatTVec(A: CsrMatrix, v: ArrayLike<number>): Float64Array {
+  const y = new Float64Array(A.ncols);
+  for (let i = 0; i < A.nrows; i++) {
+    const vi = v[i]!;
+    if (vi !== 0) for (let p = A.indptr[i]!; p < A.indptr[i + 1]!; p++) y[A.indices[p]!]! += vi * A.data[p]!;
+  }
+  return y;
+}

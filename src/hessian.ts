@@ -82,6 +82,35 @@ async function factorWithShift(dense: DenseWork, slot: number, G: Float64Array):
 
 const add = (a: Float64Array, b: Float64Array) => a.map((v, i) => v + b[i]!);
 
+/**
+ * Lower triangle += the rescaled Hessian's rank-2 part P C P^T = bb p1 p1^T - p1 p2^T - p2 p1^T
+ * (math.md section 2), or for a sampled J: beta p1 p1^T - p1 y^T - y p1^T. Returns G.
+ */
+function addRank2(G: Float64Array, p: Float64Array, q: Float64Array, pp: number): Float64Array {
+  const d = p.length;
+  for (let l = 0; l < d; l++) {
+    for (let j = 0; j <= l; j++) G[l * d + j]! += pp * p[l]! * p[j]! - p[l]! * q[j]! - q[l]! * p[j]!;
+  }
+  return G;
+}
+
+/** H v's rank-2 part, added into y: p1 (bb <p1,v> - <p2,v>) - p2 <p1,v>. */
+export function addRank2Vec(y: Float64Array, v: Float64Array, ev: Evaluation): Float64Array {
+  const rs = ev.rescaled;
+  if (rs === undefined) return y;
+  const s1 = dot(rs.p1, v);
+  const s2 = dot(rs.p2, v);
+  const c1 = rs.bb * s1 - s2;
+  for (let i = 0; i < y.length; i++) y[i]! += c1 * rs.p1[i]! - s1 * rs.p2[i]!;
+  return y;
+}
+
+/** The exact Hessian's Gram with the rescaled rank-2 part added (nothing to add when regularized). */
+export function withRank2(G: Float64Array, ev: Evaluation): Float64Array {
+  const rs = ev.rescaled;
+  return rs === undefined ? G : addRank2(G, rs.p1, rs.p2, rs.bb);
+}
+
 interface Factored {
   /** Diagonal shift used (0 none, -1 failed). */
   shift: number;
@@ -104,11 +133,13 @@ async function factorModel(dense: DenseWork, negatives: number, base: () => Prom
   return { shift: await factorWithShift(dense, 0, psdPart === null ? G : add(G, psdPart)), modified: true };
 }
 
-/** The exact Hessian model into slot 0. */
-function factorExact(engine: Engine, dense: DenseWork, negatives: number): Promise<Factored> {
-  if (negatives === 0) return factorModel(dense, 0, () => engine.exactGram(false), async () => null);
-  // Below the certificate: the true Gram, else the Gram with Gauss-Newton weights on those rows.
-  return factorModel(dense, negatives, async () => new Float64Array(dense.d * dense.d), async (psd) => engine.exactGram(psd));
+/** The exact Hessian model into slot 0 (rescaled: A^T diag(u'^2 + e) A + P C P^T). */
+export function factorExact(engine: Engine, dense: DenseWork, ev: Evaluation): Promise<Factored> {
+  const { negatives } = ev;
+  if (negatives === 0) return factorModel(dense, 0, async () => withRank2(await engine.exactGram(false), ev), async () => null);
+  // Below the certificate: the true Gram, else the Gram with Gauss-Newton weights on those rows
+  // (the rank-2 part belongs to both: it is J^T J's, which Gauss-Newton keeps).
+  return factorModel(dense, negatives, async () => withRank2(new Float64Array(dense.d * dense.d), ev), async (psd) => engine.exactGram(psd));
 }
 
 /**
@@ -120,8 +151,9 @@ async function factorSketch(engine: Engine, dense: DenseWork, cfg: StepConfig, e
   const { nrows, ncols } = engine;
   if (cfg.sampleSize >= nrows) {
     // Sampling as many rows as A has gives nothing over the exact Gram.
-    return { ...(await factorExact(engine, dense, ev.negatives)), rows: nrows };
+    return { ...(await factorExact(engine, dense, ev)), rows: nrows };
   }
+  if (ev.rescaled !== undefined) return factorRescaledSketch(engine, dense, cfg, ev, iteration);
   const m = SKETCH_ROWS_PER_COL * ncols;
   const levGram = nrows <= m ? await engine.exactGram(true) : await dense.sketchGram(await engine.sketch(m, streamKey(cfg.seed, iteration, 1)), m);
   if ((await factorWithShift(dense, 1, levGram)) < 0) return { shift: -1, modified: true, rows: 0 };
@@ -134,11 +166,37 @@ async function factorSketch(engine: Engine, dense: DenseWork, cfg: StepConfig, e
 }
 
 /**
+ * The rescaled sampled model (math.md section 3, last paragraph): leverage-score sampling of the
+ * stacked PSD factor [diag(sqrt(max(e,0))) A ; J], J = diag(u') A - b p1^T, whose Gram is the
+ * Hessian with negative e clipped. Sampling only the diagonal A^T diag(u'^2 + e) A and adding the
+ * indefinite rank-2 part exactly would not do: near a good fit the two nearly cancel, and the
+ * sampling error of the diagonal swamps what remains. Rows with e <= 0 are added exactly.
+ */
+async function factorRescaledSketch(engine: Engine, dense: DenseWork, cfg: StepConfig, ev: Evaluation, iteration: number): Promise<Factored & { rows: number }> {
+  const { nrows, ncols } = engine;
+  const rs = ev.rescaled!;
+  const m = SKETCH_ROWS_PER_COL * ncols;
+  const key = (purpose: number) => streamKey(cfg.seed, iteration, purpose);
+  const levGram = nrows <= m ? withRank2(await engine.exactGram(true), ev) : await dense.sketchGram(await engine.resSketch(m, key(1), key(4), rs.p1), m);
+  if ((await factorWithShift(dense, 1, levGram)) < 0) return { shift: -1, modified: true, rows: 0 };
+  const kq = jlColumns(nrows, ncols, cfg.mode);
+  const Q = dense.jlMap(1, kq, key(2));
+  // j_i^T Q = u'_i (a_i^T Q) - b_i (p1^T Q): the kernels need p1^T Q once.
+  const pq = new Float64Array(kq);
+  for (let j = 0; j < ncols; j++) for (let c = 0; c < kq; c++) pq[c]! += rs.p1[j]! * Q[j * kq + c]!;
+  const sample = await engine.resSampleGram(Q, kq, pq, cfg.sampleSize / ncols, key(3), key(5));
+  const gram = addRank2(sample.gram, rs.p1, sample.y, sample.beta);
+  const f = await factorModel(dense, ev.negatives, async () => gram, (psd) => engine.negativeGram(psd));
+  return { ...f, rows: sample.kept };
+}
+
+/**
  * Preconditioned CG on H dx = -g with exact Hessian-vector products and the sketched factor in
  * slot 0 as preconditioner. Stops at ||H dx + g|| <= eta ||g|| with a forcing term that tightens as
  * the gradient falls (inexact Newton keeps its fast local convergence).
  */
-async function pcg(engine: Engine, dense: DenseWork, g: Float64Array, modified: boolean, cfg: StepConfig): Promise<{ dx: Float64Array; iterations: number; dzCarry: number | null }> {
+async function pcg(engine: Engine, dense: DenseWork, ev: Evaluation, modified: boolean, cfg: StepConfig): Promise<{ dx: Float64Array; iterations: number; dzCarry: number | null }> {
+  const g = ev.grad;
   const gnorm = norm2(g);
   // Half of tol / ||g||: a residual that small already passes the gradient test after the step, up to
   // the O(||dx||^2) change of the gradient, which is far smaller once steps are that short.
@@ -153,7 +211,7 @@ async function pcg(engine: Engine, dense: DenseWork, g: Float64Array, modified: 
   // The engine builds dz = A x alongside: each call adds `carry` (the last alpha) times the A p it kept.
   let carry: number | null = null;
   while (it < MAX_CG && !cfg.signal?.aborted) {
-    const Hp = await engine.hessVec(p, modified, carry);
+    const Hp = addRank2Vec(await engine.hessVec(p, modified, carry), p, ev);
     carry = 0;
     it++;
     const pHp = dot(p, Hp);
@@ -204,7 +262,7 @@ export async function newtonStep(engine: Engine, dense: DenseWork, ev: Evaluatio
   const fresh =
     cfg.mode !== "sketch-pcg" || !state.built || ev.negatives > 0 || state.lastCg > Math.max(REBUILD_CG, 2 * state.cgWhenFresh);
   if (fresh) {
-    const model = cfg.mode === "exact" ? { ...(await factorExact(engine, dense, ev.negatives)), rows: null } : await factorSketch(engine, dense, cfg, ev, iteration);
+    const model = cfg.mode === "exact" ? { ...(await factorExact(engine, dense, ev)), rows: null } : await factorSketch(engine, dense, cfg, ev, iteration);
     if (model.shift < 0) return { dx: null, sketchRows: model.rows, sketchFresh: true, dzCarry: null, cgIterations: null, shift: model.shift, hessianMs: performance.now() - t0, solveMs: 0 };
     Object.assign(state, { built: true, modified: model.modified, rows: model.rows });
   }
@@ -213,7 +271,7 @@ export async function newtonStep(engine: Engine, dense: DenseWork, ev: Evaluatio
   let cgIterations: number | null = null;
   let dzCarry: number | null = null;
   if (cfg.mode === "sketch-pcg") {
-    const r = await pcg(engine, dense, ev.grad, state.modified && ev.negatives > 0, cfg);
+    const r = await pcg(engine, dense, ev, state.modified && ev.negatives > 0, cfg);
     dx = r.dx;
     dzCarry = r.dzCarry;
     cgIterations = state.lastCg = r.iterations;

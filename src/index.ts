@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-// hyperreg: regularized exp / cosh / sinh regression by sketched Newton in input-sparsity time.
+// hyperreg: regularized and rescaled exp / cosh / sinh regression by sketched Newton in input-sparsity time.
 export { solve } from "./solve.js";
 export { createPool, Model, Pool } from "./pool/pool.js";
 export type { LoadOptions, ModelProblem, PoolOptions } from "./pool/pool.js";
+export { sensitivity } from "./sensitivity.js";
 export { csr, csrFromCoo, csrFromDense, nnz } from "./csr.js";
 export { parseMatrixMarket, parseVector, formatMatrixMarket, formatVector } from "./matrix-market.js";
 export { phi, regularizedCertificate } from "./certificate.js";

@@ -6,10 +6,13 @@ import type { DenseWork } from "./dense.js";
 import type { Engine, Evaluation } from "./engine/engine.js";
 import { HyperregError } from "./errors.js";
 import { newStepState, newtonStep, type StepConfig } from "./hessian.js";
+import type { Objective } from "./objective.js";
+import { RecessionWatch } from "./recession.js";
 import { dot, norm2 } from "./vec.js";
-import type { Certificate, HessianMode, HessianUsed, IterationInfo, SolveResult, Status } from "./types.js";
+import type { Certificate, HessianMode, HessianUsed, HyperbolicFunction, IterationInfo, SolveResult, Status } from "./types.js";
 
 export interface NewtonConfig {
+  f: HyperbolicFunction;
   requested: HessianMode;
   used: HessianUsed;
   reason: string;
@@ -21,7 +24,8 @@ export interface NewtonConfig {
   maxIterations: number;
   onIteration: ((info: IterationInfo) => void) | undefined;
   signal: AbortSignal | undefined;
-  certificate: Certificate;
+  /** The regularized problem's global certificate; null for rescaled, whose certificate is e > 0 at the returned x. */
+  certificate: Certificate | null;
 }
 
 /** Armijo's sufficient-decrease constant and the backtracking budget. */
@@ -39,7 +43,12 @@ function overflowMessage(row: number, where: string): string {
   );
 }
 
-export async function newton(engine: Engine, dense: DenseWork, cfg: NewtonConfig, setupMs: number): Promise<SolveResult> {
+/** The rescaled certificate at an evaluated point: e_i > 0 on every row. */
+function certificateAt(ev: Evaluation): Certificate {
+  return { scope: "at-x", holds: ev.negatives === 0 && ev.minB > 0, margin: ev.minB, row: ev.rescaled!.minRow, violations: ev.negatives };
+}
+
+export async function newton(engine: Engine, objective: Objective, dense: DenseWork, cfg: NewtonConfig, setupMs: number): Promise<SolveResult> {
   const start = performance.now();
   const timings = { totalMs: 0, setupMs, hessianMs: 0, solveMs: 0, lineSearchMs: 0 };
   const x = cfg.x0.slice();
@@ -50,7 +59,7 @@ export async function newton(engine: Engine, dense: DenseWork, cfg: NewtonConfig
   };
 
   throwIfAborted(cfg.signal);
-  let ev: Evaluation = await engine.evaluate(x);
+  let ev: Evaluation = await objective.evaluate(x);
   let gradNorm = norm2(ev.grad);
   const gradNorm0 = gradNorm;
   const tol = cfg.tol ?? 1e-8 * Math.max(1, Number.isFinite(gradNorm0) ? gradNorm0 : 1);
@@ -61,6 +70,9 @@ export async function newton(engine: Engine, dense: DenseWork, cfg: NewtonConfig
   let status: Status;
   let message = "";
   let iteration = 0;
+  // Only exp's u = f(Ax) can shrink to 0 along a direction, and only the rescaled loss then falls to 0.
+  const watch = objective.kind === "rescaled" && cfg.f === "exp" ? new RecessionWatch() : null;
+  watch?.update({ loss: ev.loss, alpha: ev.rescaled!.alpha, reg: ev.rescaled!.reg, xNorm: norm2(x) });
 
   if (ev.overflowRow >= 0 || !Number.isFinite(gradNorm)) {
     status = "overflow";
@@ -91,7 +103,7 @@ export async function newton(engine: Engine, dense: DenseWork, cfg: NewtonConfig
       const tl = performance.now();
       const slope = dot(ev.grad, dx);
       let t = 1;
-      let trial = step.dzCarry === null ? await engine.direction(dx) : await engine.cgDirection(step.dzCarry);
+      let trial = step.dzCarry === null ? await objective.direction(dx) : await objective.cgDirection(step.dzCarry);
       // Roundoff allowance: near the minimizer a step changes the loss by less than the rounding of
       // its n-term sum (about sqrt(n) ulps of the loss), and Armijo's test would reject it at random.
       const slack = 4 * Math.sqrt(engine.nrows) * Number.EPSILON * Math.abs(ev.loss);
@@ -99,7 +111,7 @@ export async function newton(engine: Engine, dense: DenseWork, cfg: NewtonConfig
       for (let k = 0; cfg.lineSearch && !accepted && k < MAX_BACKTRACKS; k++) {
         throwIfAborted(cfg.signal);
         t *= 0.5;
-        trial = await engine.lossAt(t);
+        trial = await objective.lossAt(t);
         accepted = trial.overflowRow < 0 && trial.loss <= ev.loss + ARMIJO * t * slope + slack;
       }
       timings.lineSearchMs += performance.now() - tl;
@@ -113,11 +125,11 @@ export async function newton(engine: Engine, dense: DenseWork, cfg: NewtonConfig
         break;
       }
       for (let i = 0; i < x.length; i++) x[i]! += t * dx[i]!;
-      ev = await engine.step(t);
+      ev = await objective.step(t);
       gradNorm = norm2(ev.grad);
       if (gradNorm <= tol) {
         // z was carried along the steps; confirm the gradient test on z = A x computed afresh.
-        ev = await engine.evaluate(x);
+        ev = await objective.evaluate(x);
         gradNorm = norm2(ev.grad);
       }
       iteration++;
@@ -138,18 +150,26 @@ export async function newton(engine: Engine, dense: DenseWork, cfg: NewtonConfig
         message = overflowMessage(ev.overflowRow, `at iteration ${iteration}`);
         break;
       }
+      const xNorm = norm2(x);
+      const from = watch?.update({ loss: ev.loss, alpha: ev.rescaled!.alpha, reg: ev.rescaled!.reg, xNorm });
+      if (from != null && gradNorm > tol) {
+        status = "no-minimizer";
+        message =
+          `the loss keeps falling along a direction where exp(Ax) -> 0: over the last steps alpha = <exp(Ax),1> fell from ${from.alpha.toExponential(3)} to ${ev.rescaled!.alpha.toExponential(3)}, ` +
+          `the loss from ${from.loss.toExponential(3)} to ${ev.loss.toExponential(3)}, while ||x|| grew from ${from.xNorm.toPrecision(4)} to ${xNorm.toPrecision(4)}. ` +
+          `Without regularization the rescaled exp loss has no minimizer when some A v < 0 (an intercept column is enough): its infimum 0 lies at infinity. ` +
+          `Add regularization w > 0 (it stops the walk at a unique point), or remove the intercept column.`;
+        break;
+      }
     }
   }
 
   timings.totalMs = performance.now() - start + setupMs;
-  const minimizer = cfg.certificate.holds ? "global" : "local";
+  const certificate = cfg.certificate ?? certificateAt(ev);
+  const minimizer = certificate.scope === "everywhere" && certificate.holds ? "global" : "local";
   message ||= describeStatus(status, { iteration, gradNorm, tol, used: cfg.used, lineSearch: cfg.lineSearch });
-  if (status === "converged" && !cfg.certificate.holds) {
-    const c = cfg.certificate;
-    message +=
-      ` The convexity certificate does not hold (w_i^2 <= phi_f(b_i) on ${c.violations} rows; smallest margin ${c.margin.toPrecision(3)} at row ${c.row}),` +
-      ` so x is a local minimizer; raise w on those rows for a unique global one.`;
-  }
+  if (status === "converged") message += certificateNote(certificate);
+  if (objective.kind === "rescaled") message += degenerateNote(cfg.f);
   return {
     x,
     loss: ev.loss,
@@ -158,13 +178,33 @@ export async function newton(engine: Engine, dense: DenseWork, cfg: NewtonConfig
     status,
     message,
     minimizer,
-    certificate: cfg.certificate,
+    certificate,
     hessian: { requested: cfg.requested, used: cfg.used, reason: cfg.reason },
     tol,
     history,
     timings,
     threads: engine.threads,
   };
+}
+
+function certificateNote(c: Certificate): string {
+  if (c.scope === "everywhere") {
+    return c.holds
+      ? ""
+      : ` The convexity certificate does not hold (w_i^2 <= phi_f(b_i) on ${c.violations} rows; smallest margin ${c.margin.toPrecision(3)} at row ${c.row}),` +
+          ` so x is a local minimizer; raise w on those rows for a unique global one.`;
+  }
+  return c.holds
+    ? ` e_i > 0 on every row at x (smallest ${c.margin.toPrecision(3)} at row ${c.row}), so the Hessian is positive definite there: x is a strict local minimizer.`
+    : ` The certificate e_i > 0 fails on ${c.violations} rows at x (smallest e ${c.margin.toPrecision(3)} at row ${c.row}), so it does not vouch for x: where e_i <= 0 the steps used` +
+        ` Gauss-Newton weights, and x is a stationary point that may be a saddle or a local minimizer; raise w on those rows to make the Hessian certifiably positive definite.`;
+}
+
+/** The rescaled problem's trivial cases (math.md section 2), said where they apply. */
+function degenerateNote(f: HyperbolicFunction): string {
+  if (f === "sinh") return ` Note: for rescaled sinh, x = 0 is always a global minimizer with loss 0 (sinh(0) = 0, so u = 0 fits any b), whatever b and w.`;
+  if (f === "cosh") return ` Note: the rescaled cosh loss is even, L(-x) = L(x): -x is an equally good minimizer.`;
+  return "";
 }
 
 function describeStatus(status: Status, s: { iteration: number; gradNorm: number; tol: number; used: HessianUsed; lineSearch: boolean }): string {

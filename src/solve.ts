@@ -10,11 +10,14 @@ import { chooseHessian } from "./hessian.js";
 import { newKernels } from "./kernel-module.js";
 import { F_CODE } from "./kernels.js";
 import { newton } from "./newton.js";
+import { createObjective } from "./objective.js";
 import { createPool } from "./pool/pool.js";
-import type { CsrMatrix, HessianMode, HessianUsed, SolveOptions, SolveProblem, SolveResult } from "./types.js";
+import { attachProblem } from "./sensitivity.js";
+import type { CsrMatrix, HessianMode, HessianUsed, ProblemKind, SolveOptions, SolveProblem, SolveResult } from "./types.js";
 
 const HESSIAN_MODES: readonly HessianMode[] = ["auto", "exact", "sketch", "sketch-pcg"];
 const FUNCTIONS = ["exp", "cosh", "sinh"] as const;
+const PROBLEMS: readonly ProblemKind[] = ["regularized", "rescaled"];
 
 function invalid(argument: string, value: unknown, expected: string): HyperregRangeError {
   return new HyperregRangeError("ERR_INVALID_VALUE", `invalid ${argument}: expected ${expected}, received ${describe(value)}`, { argument, value });
@@ -37,7 +40,7 @@ export function prepare(problem: SolveProblem, options: SolveOptions, loaded?: C
     throw new HyperregTypeError("ERR_INVALID_TYPE", `invalid problem: expected an object { problem, f, A, b, w }, received ${describe(problem)}`, { argument: "problem", value: problem });
   }
   const kind = problem.problem ?? "regularized";
-  if (kind !== "regularized") throw invalid("problem.problem", kind, `"regularized" (the rescaled problem is not available in this version)`);
+  if (!PROBLEMS.includes(kind)) throw invalid("problem.problem", kind, `"regularized" or "rescaled"`);
   if (!FUNCTIONS.includes(problem.f)) throw invalid("problem.f", problem.f, `one of "exp", "cosh", "sinh"`);
   if (loaded !== undefined && problem.A !== loaded) throw invalid("problem.A", problem.A, "the matrix the model was loaded with (or none)");
   const A = loaded ?? asCsr(problem.A);
@@ -64,13 +67,15 @@ export function prepare(problem: SolveProblem, options: SolveOptions, loaded?: C
 
   // The expected sample count for a (1 +- eps) spectral approximation: s ~ 3.6 d / eps^2 (math.md section 3).
   const sampleSize = sketchSize ?? Math.ceil((3.6 * A.ncols) / (eps * eps));
-  return { f: problem.f, A, b, w2, hessian, sampleSize, seed, tol, maxIterations, lineSearch: options.lineSearch ?? true, onIteration: options.onIteration, signal, x0, threads, blockNnz };
+  return { kind, f: problem.f, A, b, w2, hessian, sampleSize, seed, tol, maxIterations, lineSearch: options.lineSearch ?? true, onIteration: options.onIteration, signal, x0, threads, blockNnz };
 }
 
 export type Prepared = ReturnType<typeof prepare>;
 
 /**
- * Fits x to minimize 0.5 ||f(Ax) - b||^2 + 0.5 ||diag(w) A x||^2 by (sketched) Newton steps.
+ * Fits x to minimize 0.5 ||f(Ax) - b||^2 + 0.5 ||diag(w) A x||^2 (problem "regularized", the
+ * default) or 0.5 ||u - <u,1> b||^2 + 0.5 ||diag(w) A x||^2 with u = f(Ax) (problem "rescaled") by
+ * (sketched) Newton steps.
  * With `threads` the row blocks of A are spread over that many workers for this solve (a pool from
  * `createPool` keeps them loaded across solves); the answer is the same bits for every thread count.
  *
@@ -96,7 +101,7 @@ export async function solve(problem: SolveProblem, options: SolveOptions = {}): 
 
 /** The Newton loop for a prepared problem on a loaded engine. */
 export async function run(engine: Engine, dense: DenseWork, p: Prepared, t0: number): Promise<SolveResult> {
-  await engine.setProblem(F_CODE[p.f], p.b, p.w2);
+  await engine.setProblem(F_CODE[p.f], p.b, p.w2, p.kind === "rescaled");
   let used: HessianUsed;
   let reason: string;
   if (p.hessian === "auto") {
@@ -105,10 +110,12 @@ export async function run(engine: Engine, dense: DenseWork, p: Prepared, t0: num
     used = p.hessian;
     reason = "as requested";
   }
-  return newton(
+  const result = await newton(
     engine,
+    createObjective(p.kind, engine, p.b),
     dense,
     {
+      f: p.f,
       requested: p.hessian,
       used,
       reason,
@@ -120,8 +127,10 @@ export async function run(engine: Engine, dense: DenseWork, p: Prepared, t0: num
       maxIterations: p.maxIterations,
       onIteration: p.onIteration,
       signal: p.signal,
-      certificate: regularizedCertificate(p.f, p.b, p.w2),
+      certificate: p.kind === "regularized" ? regularizedCertificate(p.f, p.b, p.w2) : null,
     },
     performance.now() - t0,
   );
+  // What sensitivity() needs, in plain arrays: the engine's Wasm memory goes with this call.
+  return attachProblem(result, { kind: p.kind, f: p.f, A: p.A, b: p.b, w2: p.w2, x: result.x.slice(), blockNnz: p.blockNnz });
 }

@@ -23,7 +23,8 @@ export type Status =
   | "max-iterations" //       maxIterations reached first
   | "not-positive-definite" //the Hessian model could not be factored even after regularizing it
   | "overflow" //             f(Ax) overflows double at x0, or every step would overflow
-  | "line-search-failed"; //  no step along the Newton direction decreased the loss
+  | "line-search-failed" //   no step along the Newton direction decreased the loss
+  | "no-minimizer"; //        the loss keeps falling along a direction (rescaled exp without regularization)
 
 export interface SolveProblem {
   problem?: ProblemKind;
@@ -83,9 +84,14 @@ export interface IterationInfo {
 }
 
 export interface Certificate {
-  /** The convexity condition of math.md holds on every row: B > 0 for every x. */
+  /**
+   * "everywhere" (regularized): B_i > 0 for every x, a global convexity certificate.
+   * "at-x" (rescaled): e_i > 0 at the returned x, so the Hessian is positive definite there.
+   */
+  scope: "everywhere" | "at-x";
+  /** The condition holds on every row. */
   holds: boolean;
-  /** min_i (w_i^2 - phi_f(b_i)); positive when the certificate holds. */
+  /** Regularized: min_i (w_i^2 - phi_f(b_i)). Rescaled: min_i e_i at x. Positive when it holds. */
   margin: number;
   /** The row where the margin is smallest. */
   row: number;
@@ -101,7 +107,10 @@ export interface SolveResult {
   status: Status;
   /** What happened, and what to change when it is not `converged`. */
   message: string;
-  /** "global" when the certificate holds (strictly convex), "local" otherwise. */
+  /**
+   * "global" when the regularized certificate holds (strictly convex), "local" otherwise; always
+   * "local" for the rescaled problem, whose certificate holds at a point, not everywhere.
+   */
   minimizer: "global" | "local";
   certificate: Certificate;
   /** The Hessian mode requested, and what `auto` chose with its reason. */
@@ -112,4 +121,20 @@ export interface SolveResult {
   timings: { totalMs: number; setupMs: number; hessianMs: number; solveMs: number; lineSearchMs: number };
   /** Worker threads that did the passes over A (0: the calling thread). */
   threads: number;
+}
+
+/** What `sensitivity(result, db)` returns. */
+export interface SensitivityResult {
+  /** "ok", or "not-positive-definite" when the exact Hessian at x is not (then dx and bound are NaN). */
+  status: "ok" | "not-positive-definite";
+  /** Empty when all is well; otherwise what happened and what to change. */
+  message: string;
+  /** First-order change of the minimizer for the change db of b: -H^{-1} (d_b g) db. */
+  dx: Float64Array;
+  /** ||d_b g|| ||db|| / lambda_min(H): bounds ||dx|| for every db of this norm. */
+  bound: number;
+  /** The spectral norm of d_b g (d x n), by power iteration. */
+  dbGradNorm: number;
+  /** The smallest eigenvalue of the exact Hessian at x, by inverse iteration with its Cholesky factor. */
+  lambdaMin: number;
 }

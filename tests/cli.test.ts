@@ -5,7 +5,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { relativeError } from "./helpers.js";
+import { sensitivity, solve } from "../src/index.js";
+import { loadFixture, relativeError } from "./helpers.js";
 
 const dir = mkdtempSync(`${tmpdir()}/hyperreg-cli-`);
 const fixture = "tests/fixtures/reg-exp-tiny";
@@ -67,7 +68,41 @@ test("--threads 3 spreads the solve over workers and writes the same x, bit for 
   assert.equal(t3.x, t0.x);
 });
 
+const rescaled = "tests/fixtures/res-exp-sparse";
+
+test("--problem rescaled solves the rescaled fixture to its reference", () => {
+  const out = `${dir}/res.json`;
+  const r = cli("solve", "--A", `${rescaled}/A.mtx`, "--b", `${rescaled}/b.txt`, "--w", `${rescaled}/w.txt`, "--problem", "rescaled", "--hessian", "sketch-pcg", "--tol", "1e-9", "--quiet", "--json", out);
+  assert.is(r.code, 0, r.stderr);
+  const json = JSON.parse(readFileSync(out, "utf8"));
+  const ref = JSON.parse(readFileSync(`${rescaled}/reference.json`, "utf8")) as { x: number[]; loss: number };
+  assert.ok(Math.abs(json.loss - ref.loss) <= 1e-9 * ref.loss);
+  assert.ok(relativeError(json.x, ref.x) <= 1e-6);
+  assert.match(r.stdout, /certificate holds at x/);
+});
+
+test("sensitivity prints and writes dx and its bound, the same as the library's", async () => {
+  const fx = loadFixture("res-exp-sparse");
+  const db = fx.b.map((v, i) => 1e-6 * v * Math.cos(i));
+  writeFileSync(`${dir}/db.txt`, `${Array.from(db).join("\n")}\n`);
+  const out = `${dir}/sens.json`;
+  const r = cli("sensitivity", "--A", `${rescaled}/A.mtx`, "--b", `${rescaled}/b.txt`, "--w", `${rescaled}/w.txt`, "--problem", "rescaled", "--hessian", "exact", "--db", `${dir}/db.txt`, "--quiet", "--json", out);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /sensitivity ok/);
+  assert.match(r.stdout, /bound\s+\S+ = \|d_b g\|/);
+  const json = JSON.parse(readFileSync(out, "utf8"));
+  assert.is(json.status, "converged");
+  assert.is(json.sensitivity.status, "ok");
+  const lib = await sensitivity(await solve({ problem: "rescaled", f: "exp", A: fx.A, b: fx.b, w: fx.w }, { hessian: "exact" }), db);
+  // The CLI reads the numbers back from decimal text (17 significant digits round-trip exactly).
+  assert.ok(relativeError(json.sensitivity.dx, lib.dx) <= 1e-12, "dx");
+  assert.ok(Math.abs(json.sensitivity.bound - lib.bound) <= 1e-12 * lib.bound, "bound");
+});
+
 const invalid: [string, string[], RegExp][] = [
+  ["sensitivity without --db", ["sensitivity", "--A", `${fixture}/A.mtx`, "--b", `${fixture}/b.txt`], /ERR_INVALID_VALUE: .*--db/],
+  ["a db of the wrong length", ["sensitivity", "--A", `${fixture}/A.mtx`, "--b", `${fixture}/b.txt`, "--db", `${fixture}/x0.txt`], /ERR_SIZE_MISMATCH: .*db/],
+  ["an unknown problem", ["solve", "--A", `${fixture}/A.mtx`, "--b", `${fixture}/b.txt`, "--problem", "scaled"], /ERR_INVALID_VALUE: .*scaled/],
   ["a missing --b", ["solve", "--A", `${fixture}/A.mtx`], /ERR_INVALID_VALUE: .*--b/],
   ["an unreadable file", ["solve", "--A", `${dir}/nope.mtx`, "--b", `${fixture}/b.txt`], /ERR_INVALID_VALUE: cannot read --A/],
   ["b of the wrong length", ["solve", "--A", `${fixture}/A.mtx`, "--b", `${fixture}/x0.txt`], /ERR_SIZE_MISMATCH: /],

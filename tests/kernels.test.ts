@@ -1008,4 +1008,265 @@ test("dasum sums |x| and daxpy adds a x into y for every SIMD tail length", () =
   }
 });
 
+// ---------------------------------------------------------------------------------------------------------
+// Rescaled regression: the two evaluation passes, the line loss, and the stacked factor's sketch, leverage
+// scores and sample. The references form every row of J = diag(u') A - b p^T densely, which the kernels
+// never do, so they check the algebra that avoids it as well as the code.
+
+/** Sum of |terms| of a_i^T y for each row (the rounding scale of products with A). */
+function rowAbs(A: Csr, y: Float64Array): Float64Array {
+  const out = new Float64Array(A.nrows);
+  ref.dcsrmv(A.nrows, A.Ap, A.Aj, abs(A.Ax), abs(y), out);
+  return out;
+}
+
+test("dressum matches u = f(z), u' = f'(z) and the sums of u and u b, and flags u^2 overflow", () => {
+  const rng = new Rng(51);
+  for (const f of FS) {
+    for (const n of [0, 1, 2, 7, 64]) {
+      scoped(() => {
+        const z = rng.vector(n, -3, 3, 0.1);
+        const b = rng.vector(n, -1, 2);
+        const up = arena.allocF64(n);
+        const u = arena.allocF64(n);
+        const outp = arena.putF64([NaN, NaN]);
+        const info = k.dressum(f, n, arena.putF64(z), arena.putF64(b), u, up, outp);
+        const want = ref.dressum(f, n, z, b);
+        const what = `${F_NAME[f]} n=${n}`;
+        assert.is(info, 0, `${what}: info`);
+        // Different libm (musl vs fdlibm), each within 1 ulp.
+        assertClose(read(u, n), want.u, abs(want.u), `${what}: u`);
+        assertClose(read(up, n), want.up, abs(want.up), `${what}: u'`);
+        const su = want.u.reduce((s, v) => s + Math.abs(v), 0);
+        const sub = want.u.reduce((s, v, i) => s + Math.abs(v * b[i]!), 0);
+        assertClose(read(outp, 2), want.sums, [su, sub], `${what}: sums`);
+      });
+    }
+    scoped(() => {
+      // exp(360) is finite, its square is not; cosh and sinh overflow the same way at -360 / 360.
+      const z = Float64Array.from([0.5, -1, f === F_CODE.cosh ? -360 : 360, 1]);
+      const b = new Float64Array(4).fill(0.25);
+      const info = k.dressum(f, 4, arena.putF64(z), arena.putF64(b), arena.allocF64(4), arena.allocF64(4), arena.allocF64(2));
+      assert.is(info, 3, `${F_NAME[f]}: overflow row`);
+      assert.is(ref.dressum(f, 4, z, b).info, 3, `${F_NAME[f]}: reference overflow row`);
+    });
+  }
+});
+
+test("dresweights matches the reference gradient and Hessian weights, loss, min e, its row and the count of e <= 0", () => {
+  const rng = new Rng(52);
+  for (const f of FS) {
+    for (const n of [1, 3, 8, 65]) {
+      scoped(() => {
+        const z = rng.vector(n, -2, 2);
+        const b = rng.vector(n, -0.5, 1.5);
+        const w2 = rng.vector(n, 0, 0.5, 0.3);
+        const { u, up } = ref.dressum(f, n, z, b);
+        const alpha = u.reduce((s, v) => s + v, 0);
+        const cb = rng.uniform(-2, 2);
+        const outs = [0, 0, 0, 0].map(() => arena.putF64(new Float64Array(n).fill(NaN)));
+        const outp = arena.putF64([NaN, NaN, NaN, NaN, NaN]);
+        const info = k.dresweights(n, arena.putF64(u), arena.putF64(up), arena.putF64(z), arena.putF64(b), arena.putF64(w2), alpha, cb, outs[0]!, outs[1]!, outs[2]!, outs[3]!, outp);
+        const want = ref.dresweights(n, u, up, z, b, w2, alpha, cb);
+        const what = `${F_NAME[f]} n=${n}`;
+        assert.is(info, want.info, `${what}: info`);
+        const res = Float64Array.from(u, (v, i) => Math.abs(v) + Math.abs(alpha * b[i]!) + Math.abs(cb));
+        const scaleR = Float64Array.from(res, (v, i) => Math.abs(up[i]!) * v + w2[i]! * Math.abs(z[i]!));
+        const scaleE = Float64Array.from(res, (v, i) => Math.abs(u[i]!) * v + w2[i]!);
+        assertClose(read(outs[0]!, n), want.r, scaleR, `${what}: r`);
+        assertClose(read(outs[1]!, n), want.e, scaleE, `${what}: e`);
+        assertClose(read(outs[2]!, n), want.D, scaleE.map((v, i) => v + up[i]! * up[i]!), `${what}: D`);
+        assertClose(read(outs[3]!, n), want.upb, abs(want.upb), `${what}: u' b`);
+        const out = read(outp, 5);
+        const scaleLoss = res.reduce((s, v, i) => s + 0.5 * v * v + 0.5 * w2[i]! * z[i]! * z[i]!, 0);
+        assertClose([out[0]!], [want.out[0]], [scaleLoss], `${what}: loss`);
+        assert.is(out[1], want.out[1], `${what}: min e`);
+        assert.is(out[2], want.out[2], `${what}: count of e <= 0`);
+        assert.is(out[3], want.out[3], `${what}: row of min e`);
+        assertClose([out[4]!], [want.out[4]], [want.out[4]], `${what}: regularizer`);
+        if (n === 65) assert.ok(want.out[2] > 0 && want.out[2] < n, `${what}: both signs of e were drawn`);
+      });
+    }
+  }
+});
+
+test("dresloss gives the loss at z + t dz through its centred sums, also far from alpha0, and rejects overflow", () => {
+  const rng = new Rng(53);
+  const n = 41;
+  for (const f of FS) {
+    for (const t of [0, 1, 0.3, -0.7]) {
+      scoped(() => {
+        const z = rng.vector(n, -2, 2);
+        const dz = rng.vector(n, -1, 1, 0.1);
+        const b = rng.vector(n, 0, 0.1);
+        const w2 = rng.vector(n, 0, 0.3);
+        const alpha0 = ref.dressum(f, n, z, b).sums[0];
+        const outp = arena.putF64([NaN, NaN, NaN, NaN]);
+        const info = k.dresloss(f, n, arena.putF64(z), arena.putF64(dz), t, arena.putF64(b), arena.putF64(w2), alpha0, outp);
+        const got = read(outp, 4);
+        const want = ref.dresloss(f, n, z, dz, t, b, w2, alpha0);
+        const what = `${F_NAME[f]} t=${t}`;
+        assert.is(info, 0, `${what}: info`);
+        const zt = Float64Array.from(z, (v, i) => v + t * dz[i]!);
+        const ut = ref.dressum(f, n, zt, b).u;
+        const su = ut.reduce((s, v) => s + Math.abs(v), 0);
+        const sv = ut.reduce((s, v, i) => s + Math.abs(v) + Math.abs(alpha0 * b[i]!), 0);
+        assertClose(got, want.out, [sv * sv, sv, su, w2.reduce((s, v, i) => s + v * zt[i]! * zt[i]!, 0)], `${what}: sums`);
+        // The centred identity: the loss from the sums equals the loss with alpha(t) formed directly.
+        const bb = b.reduce((s, v) => s + v * v, 0);
+        const delta = got[2]! - alpha0;
+        const loss = 0.5 * (got[0]! - 2 * delta * got[1]! + delta * delta * bb) + 0.5 * got[3]!;
+        const direct = ref.dresweights(n, ut, ut, zt, b, w2, ut.reduce((s, v) => s + v, 0), 0).out[0];
+        assertClose([loss], [direct], [sv * sv], `${what}: loss`, 1e-12);
+      });
+    }
+    scoped(() => {
+      const z = new Float64Array([0.1, 0.2, 0.3]);
+      const dz = new Float64Array([0, 900, 0]);
+      const b = new Float64Array(3).fill(0.3);
+      const outp = arena.allocF64(4);
+      assert.is(k.dresloss(f, 3, arena.putF64(z), arena.putF64(dz), 1, arena.putF64(b), arena.putF64(b), 1, outp), 2, `${F_NAME[f]}: overflow row`);
+      assert.is(read(outp, 1)[0], Infinity);
+      assert.is(ref.dresloss(f, 3, z, dz, 1, b, b, 1).info, 2);
+    });
+  }
+});
+
+test("dcsrjsketch equals the CountSketch of the dense rows of J = diag(u') A - b p^T, whole or split into blocks", () => {
+  const rng = new Rng(54);
+  for (const A of randomBlocks(rng)) {
+    for (const m of [1, 3, 8]) {
+      scoped(() => {
+        const d = A.ncols;
+        const up = rng.vector(A.nrows, -2, 2, 0.2);
+        const b = rng.vector(A.nrows, -1, 1, 0.2);
+        const pv = rng.vector(d);
+        const S0 = rng.vector(m * d);
+        const [keyLo, keyHi] = rng.pick(KEYS);
+        const rowOffset = rng.int(1 << 20);
+        const p = putCsr(A);
+        const Sp = arena.putF64(S0);
+        k.dcsrjsketch(A.nrows, p.Ap, p.Aj, p.Ax, arena.putF64(up), arena.putF64(b), arena.putF64(pv), keyLo, keyHi, rowOffset, m, d, arena.putF64(rng.vector(m, 3, 4)), Sp);
+        const want = S0.slice();
+        ref.dcsrJsketch(A.nrows, A.Ap, A.Aj, A.Ax, up, b, pv, keyLo, keyHi, rowOffset, m, d, want);
+        // sum|terms| per entry: every row's |up a| + |b p| lands in one bucket, so all rows bound each entry.
+        const scale = abs(S0);
+        ref.dcsrJsketch(A.nrows, A.Ap, A.Aj, abs(A.Ax), abs(up), abs(b).map((v) => -v), abs(pv), keyLo, keyHi, rowOffset, m, d, scale.fill(0));
+        for (let q = 0; q < scale.length; q++) scale[q] = Math.abs(scale[q]!) + Math.abs(S0[q]!) + A.nrows * Math.max(...abs(b), 0) * Math.max(...abs(pv));
+        assertClose(read(Sp, m * d), want, scale, `dcsrjsketch ${A.nrows}x${d} m=${m}`);
+      });
+    }
+  }
+  const A = randomCsr(rng, 90, 7);
+  const up = rng.vector(90, -1, 1);
+  const b = rng.vector(90, -1, 1);
+  const pv = rng.vector(7);
+  scoped(() => {
+    const wholep = arena.allocF64(5 * 7);
+    const p = putCsr(A);
+    const sb = arena.allocF64(5);
+    k.dcsrjsketch(90, p.Ap, p.Aj, p.Ax, arena.putF64(up), arena.putF64(b), arena.putF64(pv), 3, 4, 10, 5, 7, sb, wholep);
+    const splitp = arena.allocF64(5 * 7);
+    for (const [r0, r1] of [[0, 40], [40, 41], [41, 90]] as const) {
+      const B = rowSlice(A, r0, r1);
+      const q = putCsr(B);
+      k.dcsrjsketch(B.nrows, q.Ap, q.Aj, q.Ax, arena.putF64(up.slice(r0, r1)), arena.putF64(b.slice(r0, r1)), arena.putF64(pv), 3, 4, 10 + r0, 5, 7, sb, splitp);
+    }
+    // The blocks differ only in where the per-bucket b p^T updates are rounded.
+    assertClose(read(splitp, 35), read(wholep, 35), 90 * 4, "split J sketch");
+  });
+});
+
+test("dcsrjlev matches max(e,0) ||a_i^T Q||^2 and ||j_i^T Q||^2 of the dense rows of J for every k tail", () => {
+  const rng = new Rng(55);
+  for (const A of randomBlocks(rng)) {
+    for (const kk of [1, 2, 3, 5, 8, 9]) {
+      scoped(() => {
+        const d = A.ncols;
+        const e = rng.vector(A.nrows, -1, 2, 0.1);
+        const up = rng.vector(A.nrows, -2, 2, 0.1);
+        const b = rng.vector(A.nrows, -1, 1, 0.1);
+        const pv = rng.vector(d);
+        const Q = rng.vector(d * kk);
+        const pq = new Float64Array(kk);
+        for (let c = 0; c < kk; c++) for (let j = 0; j < d; j++) pq[c]! += pv[j]! * Q[j * kk + c]!;
+        const p = putCsr(A);
+        const levp = arena.putF64(new Float64Array(A.nrows).fill(NaN));
+        const levJp = arena.putF64(new Float64Array(A.nrows).fill(NaN));
+        k.dcsrjlev(A.nrows, p.Ap, p.Aj, p.Ax, arena.putF64(e), arena.putF64(up), arena.putF64(b), arena.putF64(Q), kk, arena.putF64(pq), arena.putF64(rng.vector(kk)), levp, levJp);
+        const lev = new Float64Array(A.nrows);
+        const levJ = new Float64Array(A.nrows);
+        ref.dcsrJlev(A.nrows, A.Ap, A.Aj, A.Ax, e, up, b, pv, Q, kk, d, lev, levJ);
+        // Squares of sums: the reference on absolute values (b negated so the two parts add) is
+        // (sum|terms|)^2 per row; 1e-12 covers pq's own rounding, which the reference does not share.
+        const sl = new Float64Array(A.nrows);
+        const sj = new Float64Array(A.nrows);
+        ref.dcsrJlev(A.nrows, A.Ap, A.Aj, abs(A.Ax), abs(e), abs(up), abs(b).map((v) => -v), abs(pv), abs(Q), kk, d, sl, sj);
+        const what = `dcsrjlev ${A.nrows}x${d} k=${kk}`;
+        assertClose(read(levp, A.nrows), lev, sl, `${what}: lev`);
+        assertClose(read(levJp, A.nrows), levJ, sj, `${what}: levJ`, 1e-12);
+        assert.ok(read(levp, A.nrows).every((v, i) => e[i]! > 0 || v === 0), `${what}: rows with e <= 0 score 0`);
+      });
+    }
+  }
+});
+
+test("djsample keeps the reference's rows, and its sparse pieces assemble the sampled Gram of the dense J rows", () => {
+  const rng = new Rng(56);
+  const n = 150;
+  const d = 6;
+  const A = randomCsr(rng, n, d);
+  for (const [keyLo, keyHi] of KEYS) {
+    scoped(() => {
+      const levJ = rng.vector(n, 0, 1, 0.1);
+      const up = rng.vector(n, -2, 2, 0.05);
+      const b = rng.vector(n, -1, 1, 0.05);
+      const pv = rng.vector(d);
+      const Dt0 = rng.vector(n, 0, 1, 0.5);
+      const scale = 0.8;
+      const Dtp = arena.putF64(Dt0);
+      const vp = arena.putF64(new Float64Array(n).fill(NaN));
+      const outp = arena.putF64([NaN]);
+      const kept = k.djsample(n, arena.putF64(levJ), arena.putF64(up), arena.putF64(b), scale, keyLo, keyHi, 31, Dtp, vp, outp);
+      const Dt = Dt0.slice();
+      const v = new Float64Array(n);
+      const want = ref.djsample(n, levJ, up, b, scale, keyLo, keyHi, 31, Dt, v);
+      const what = `djsample key=${keyHi.toString(16)}:${keyLo.toString(16)}`;
+      assert.is(kept, want.kept, `${what}: kept`);
+      assert.ok(kept > 10 && kept < n, `${what}: kept ${kept}`);
+      assertClose(read(Dtp, n), Dt, Dt.map((x, i) => Math.abs(x) + Math.abs(Dt0[i]!)), `${what}: Dt`);
+      assertClose(read(vp, n), v, abs(v), `${what}: v`);
+      assertClose(read(outp, 1), [want.beta], [want.beta], `${what}: beta`);
+      // Assemble: A^T diag(Dt - Dt0) A - (A^T v) p^T - p (A^T v)^T + beta p p^T against sum omega j j^T.
+      const Gp = arena.allocF64(d * d);
+      const dj = read(Dtp, n).map((x, i) => x - Dt0[i]!);
+      const Ap = putCsr(A);
+      k.dcsrsyrk(n, Ap.Ap, Ap.Aj, Ap.Ax, arena.putF64(dj), d, Gp);
+      const G = read(Gp, d * d);
+      const y = new Float64Array(d);
+      ref.dcsrmtv(n, A.Ap, A.Aj, A.Ax, v, y);
+      const dense = new Float64Array(d * d);
+      const sc = new Float64Array(d * d);
+      for (const i of want.rows) {
+        const omega = 1 / Math.min(1, scale * levJ[i]!);
+        const row = pv.map((pj) => -b[i]! * pj);
+        const rabs = pv.map((pj) => Math.abs(b[i]! * pj));
+        for (let q = A.Ap[i]!; q < A.Ap[i + 1]!; q++) {
+          row[A.Aj[q]!]! += up[i]! * A.Ax[q]!;
+          rabs[A.Aj[q]!]! += Math.abs(up[i]! * A.Ax[q]!);
+        }
+        for (let l = 0; l < d; l++) for (let j = 0; j <= l; j++) {
+          dense[l * d + j]! += omega * row[l]! * row[j]!;
+          sc[l * d + j]! += omega * rabs[l]! * rabs[j]!;
+        }
+      }
+      for (let l = 0; l < d; l++) for (let j = 0; j <= l; j++) {
+        G[l * d + j]! += -y[l]! * pv[j]! - pv[l]! * y[j]! + want.beta * pv[l]! * pv[j]!;
+      }
+      for (let l = 0; l < d; l++) for (let j = l + 1; j < d; j++) G[l * d + j] = dense[l * d + j] = sc[l * d + j] = 0;
+      assertClose(G, dense, sc, `${what}: sampled Gram`, 1e-12);
+    });
+  }
+});
+
 test.run();

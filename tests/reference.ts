@@ -260,3 +260,142 @@ export function dtrsm(n: number, k: number, L: Float64Array, X: Float64Array): v
     }
   }
 }
+
+/** f'(z) for the f codes: exp, sinh, cosh. */
+function hypPrime(f: number, z: number): number {
+  return f === 0 ? Math.exp(z) : f === 1 ? Math.sinh(z) : Math.cosh(z);
+}
+
+/** u = f(z), up = f'(z), [sum u, sum u b] and the first row where u^2 or up^2 overflows + 1 (dressum). */
+export function dressum(f: number, n: number, z: Float64Array, b: Float64Array): { u: Float64Array; up: Float64Array; sums: [number, number]; info: number } {
+  const u = new Float64Array(n);
+  const up = new Float64Array(n);
+  let su = 0;
+  let sub = 0;
+  let info = 0;
+  for (let i = 0; i < n; i++) {
+    u[i] = hyp(f, z[i]!);
+    up[i] = hypPrime(f, z[i]!);
+    if (info === 0 && !(Number.isFinite(u[i]! * u[i]!) && Number.isFinite(up[i]! * up[i]!))) info = i + 1;
+    su += u[i]!;
+    sub += u[i]! * b[i]!;
+  }
+  return { u, up, sums: [su, sub], info };
+}
+
+/** The second rescaled pass: r, e, D = up^2 + e, upb, and [loss, min e, count e <= 0, argmin e, regularizer] (dresweights). */
+export function dresweights(
+  n: number, u: Float64Array, up: Float64Array, z: Float64Array, b: Float64Array, w2: Float64Array, alpha: number, cb: number,
+): { r: Float64Array; e: Float64Array; D: Float64Array; upb: Float64Array; out: [number, number, number, number, number]; info: number } {
+  const r = new Float64Array(n);
+  const e = new Float64Array(n);
+  const D = new Float64Array(n);
+  const upb = new Float64Array(n);
+  let loss = 0;
+  let minE = Infinity;
+  let minRow = 0;
+  let negatives = 0;
+  let reg = 0;
+  let info = 0;
+  for (let i = 0; i < n; i++) {
+    const c = u[i]! - alpha * b[i]!;
+    const q = c - cb;
+    e[i] = u[i]! * q + w2[i]!;
+    D[i] = up[i]! * up[i]! + e[i]!;
+    r[i] = up[i]! * q + w2[i]! * z[i]!;
+    upb[i] = up[i]! * b[i]!;
+    const ri = 0.5 * w2[i]! * z[i]! * z[i]!;
+    const li = 0.5 * c * c + ri;
+    if (info === 0 && !(Number.isFinite(li) && Number.isFinite(D[i]!))) info = i + 1;
+    loss += li;
+    reg += ri;
+    if (e[i]! < minE) {
+      minE = e[i]!;
+      minRow = i;
+    }
+    if (e[i]! <= 0) negatives++;
+  }
+  return { r, e, D, upb, out: [loss, minE, negatives, minRow, reg], info };
+}
+
+/** [sum v^2, sum v b, sum u, sum w2 zt^2] with zt = z + t dz, u = f(zt), v = u - alpha0 b; info = overflow row + 1 (dresloss). */
+export function dresloss(f: number, n: number, z: Float64Array, dz: Float64Array, t: number, b: Float64Array, w2: Float64Array, alpha0: number): { out: number[]; info: number } {
+  const out = [0, 0, 0, 0];
+  for (let i = 0; i < n; i++) {
+    const zi = z[i]! + t * dz[i]!;
+    const u = hyp(f, zi);
+    const v = u - alpha0 * b[i]!;
+    if (!(Number.isFinite(u * u) && Number.isFinite(v * v))) return { out: [Infinity, 0, 0, 0], info: i + 1 };
+    out[0]! += v * v;
+    out[1]! += v * b[i]!;
+    out[2]! += u;
+    out[3]! += w2[i]! * zi * zi;
+  }
+  return { out, info: 0 };
+}
+
+/** S += Phi (diag(up) A - b p^T), each dense row of J formed explicitly (dcsrjsketch). */
+export function dcsrJsketch(
+  nrows: number, Ap: Int32Array, Aj: Int32Array, Ax: Float64Array, up: Float64Array, b: Float64Array, p: Float64Array,
+  keyLo: number, keyHi: number, rowOffset: number, m: number, d: number, S: Float64Array,
+): void {
+  const key = key64(keyLo, keyHi);
+  const row = new Float64Array(d);
+  for (let i = 0; i < nrows; i++) {
+    for (let j = 0; j < d; j++) row[j] = -b[i]! * p[j]!;
+    for (let k = Ap[i]!; k < Ap[i + 1]!; k++) row[Aj[k]!]! += up[i]! * Ax[k]!;
+    const h = hash64(key, counter64(rowOffset + i));
+    const bucket = Number((h >> 32n) % BigInt(m));
+    const s = (h & 1n) !== 0n ? -1 : 1;
+    for (let j = 0; j < d; j++) S[bucket * d + j]! += s * row[j]!;
+  }
+}
+
+/** lev = max(e,0) ||a_i^T Q||^2 and levJ = ||j_i^T Q||^2 with j_i = up_i a_i - b_i p formed densely (dcsrjlev; pq unused: Q^T p is recomputed). */
+export function dcsrJlev(
+  nrows: number, Ap: Int32Array, Aj: Int32Array, Ax: Float64Array, e: Float64Array, up: Float64Array, b: Float64Array, p: Float64Array,
+  Q: Float64Array, k: number, d: number, lev: Float64Array, levJ: Float64Array,
+): void {
+  for (let i = 0; i < nrows; i++) {
+    const a = new Float64Array(d);
+    for (let q = Ap[i]!; q < Ap[i + 1]!; q++) a[Aj[q]!] = Ax[q]!;
+    let tt = 0;
+    let jj = 0;
+    for (let c = 0; c < k; c++) {
+      let t = 0;
+      let s = 0;
+      for (let j = 0; j < d; j++) {
+        t += a[j]! * Q[j * k + c]!;
+        s += (up[i]! * a[j]! - b[i]! * p[j]!) * Q[j * k + c]!;
+      }
+      tt += t * t;
+      jj += s * s;
+    }
+    lev[i] = e[i]! > 0 ? e[i]! * tt : 0;
+    levJ[i] = jj;
+  }
+}
+
+/** Bernoulli sampling of J rows: Dt += omega up^2, v = omega up b, beta = sum omega b^2; the count and the kept rows (djsample). */
+export function djsample(
+  n: number, levJ: Float64Array, up: Float64Array, b: Float64Array, scale: number,
+  keyLo: number, keyHi: number, rowOffset: number, Dt: Float64Array, v: Float64Array,
+): { kept: number; beta: number; rows: number[] } {
+  const key = key64(keyLo, keyHi);
+  let kept = 0;
+  const rows: number[] = [];
+  let beta = 0;
+  for (let i = 0; i < n; i++) {
+    v[i] = 0;
+    if (!(levJ[i]! > 0)) continue;
+    const p = Math.min(1, scale * levJ[i]!);
+    if (uniform01(hash64(key, counter64(rowOffset + i))) < p) {
+      Dt[i]! += (up[i]! * up[i]!) / p;
+      v[i] = (up[i]! * b[i]!) / p;
+      beta += (b[i]! * b[i]!) / p;
+      kept++;
+      rows.push(i);
+    }
+  }
+  return { kept, beta, rows };
+}

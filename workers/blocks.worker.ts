@@ -93,7 +93,7 @@ const api: BlocksWorkerApi = {
   drop(id: number): void {
     models.delete(id);
   },
-  setProblem: (id: number, f: number, perBlock: ProblemData[]) => guarded(() => model(id).setProblem(f, perBlock)),
+  setProblem: (id: number, f: number, perBlock: ProblemData[], rescaled: boolean) => guarded(() => model(id).setProblem(f, perBlock, rescaled)),
   call: <M extends BlockMethod>(id: number, method: M, args: Parameters<BlockSet[M]>) =>
     guarded(() => {
       const set = model(id);

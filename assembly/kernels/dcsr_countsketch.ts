@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-import { daxpy } from "../simd";
+import { rowAxpy } from "../simd";
 import { hash64 } from "../rng";
 
 /**
@@ -30,16 +30,7 @@ export function dcsr_countsketch(
       const h = hash64(key, <u64>(rowOffset + i));
       const bucket = <i32>((h >> 32) % <u64>m);
       const c = (h & 1) != 0 ? -Math.sqrt(di) : Math.sqrt(di);
-      const Srow = S + ((<usize>bucket * <usize>d) << 3);
-      const j0 = load<i32>(Aj + (<usize>start << 2));
-      if (load<i32>(Aj + (<usize>(end - 1) << 2)) - j0 == end - start - 1) {
-        daxpy(end - start, c, Ax + (<usize>start << 3), Srow + (<usize>j0 << 3));
-      } else {
-        for (let k = start; k < end; k++) {
-          const sj = Srow + (<usize>load<i32>(Aj + (<usize>k << 2)) << 3);
-          store<f64>(sj, load<f64>(sj) + c * load<f64>(Ax + (<usize>k << 3)));
-        }
-      }
+      rowAxpy(start, end, c, Aj, Ax, S + ((<usize>bucket * <usize>d) << 3));
     }
     start = end;
   }

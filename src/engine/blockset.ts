@@ -41,6 +41,47 @@ export interface SamplePartial {
   kept: number;
 }
 
+/** Rescaled, first pass: the block's sums of u = f(z) and u b (alpha and <c,b> need every block). */
+export interface ResSumsPartial {
+  u: number;
+  ub: number;
+  overflowRow: number;
+}
+
+/**
+ * Rescaled, second pass. `minB` and `negatives` are about e (the certificate's weights); `grad` is
+ * A^T r; p1 = A^T u' and p2 = A^T (u' b) are the block's share of the Hessian's rank-2 part.
+ */
+export interface ResEvalPartial extends EvalPartial {
+  /** Global row where e is smallest (the first such row of the block). */
+  minRow: number;
+  /** The regularizer's share of `loss`: sum 0.5 w2 z^2. */
+  reg: number;
+  p1: Float64Array;
+  p2: Float64Array;
+}
+
+/** Rescaled loss along the line, centred on alpha0 (see assembly/kernels/dresloss.ts). */
+export interface ResLinePartial {
+  /** sum v^2, sum v b, sum u, sum w2 z^2 at z + t dz, with v = u - alpha0 b. */
+  vv: number;
+  vb: number;
+  u: number;
+  reg: number;
+  overflowRow: number;
+}
+
+/**
+ * Rescaled sampled Gram of the stacked factor: A^T diag(Dt) A (lower triangle) with the J rows'
+ * y = A^T (omega u' b) and beta = sum omega b^2, from which the caller adds the rank-2 remainder.
+ */
+export interface ResSamplePartial {
+  gram: Float64Array;
+  y: Float64Array;
+  beta: number;
+  kept: number;
+}
+
 /** A 64-bit key as two unsigned 32-bit halves (Wasm i64 would need BigInt at the boundary). */
 export type Key = readonly [number, number];
 
@@ -72,6 +113,17 @@ interface Resident {
   Dt: number;
   /** A p of the last Hessian-vector product, kept while CG builds dz = A dx (0 until first used). */
   Av: number;
+  /**
+   * Rescaled only (0 until then): u = f(z), u' = f'(z), the certificate weights e, u' b, and the
+   * J half's leverage scores and sample weights. B holds u'^2 + e there, so the exact Gram and the
+   * Hessian-vector products serve both problems.
+   */
+  u: number;
+  up: number;
+  e: number;
+  upb: number;
+  levJ: number;
+  vJ: number;
 }
 
 export class BlockSet {
@@ -83,6 +135,8 @@ export class BlockSet {
   private partial = { ptr: 0, total: 0, len: 0 };
   private qPtr = 0;
   private qLen = 0;
+  private sbPtr = 0;
+  private sbLen = 0;
 
   /**
    * @param fold  return each method's sum over the blocks (one element) instead of one partial per
@@ -121,10 +175,16 @@ export class BlockSet {
         lev: 0,
         Dt: 0,
         Av: 0,
+        u: 0,
+        up: 0,
+        e: 0,
+        upb: 0,
+        levJ: 0,
+        vJ: 0,
       });
     }
     this.x = arena.allocF64(ncols);
-    this.out = arena.allocF64(4);
+    this.out = arena.allocF64(8);
   }
 
   /**
@@ -146,18 +206,36 @@ export class BlockSet {
     return this.fold ? [a.f64(total, len).slice()] : parts;
   }
 
+  /** Room for `len` doubles at qPtr: the JL map Q and the sampling kernels' small vectors after it. */
+  private qScratch(len: number): void {
+    if (len > this.qLen) {
+      this.qPtr = this.arena.allocF64(len);
+      this.qLen = len;
+    }
+  }
+
   /** Per-block scalars in the same shape as `partials`: summed in block order when folding. */
   private scalars<T extends object>(values: T[], sum: (acc: T, v: T) => T): T[] {
     return this.fold && values.length > 0 ? [values.reduce(sum)] : values;
   }
 
-  /** Loads b and w^2 for each block (same order as the constructor's blocks). */
-  setProblem(f: number, perBlock: readonly ProblemData[]): void {
+  /**
+   * Loads b and w^2 for each block (same order as the constructor's blocks). `rescaled` readies the
+   * buffers of the rescaled problem (its methods are the res* ones; the Gram and Hessian-vector
+   * methods serve both).
+   */
+  setProblem(f: number, perBlock: readonly ProblemData[], rescaled = false): void {
     this.f = f;
     perBlock.forEach((p, i) => {
       const r = this.blocks[i]!;
       this.arena.f64(r.b, r.nrows).set(p.b);
       this.arena.f64(r.w2, r.nrows).set(p.w2);
+      if (rescaled && r.u === 0) {
+        r.u = this.arena.allocF64(r.nrows);
+        r.up = this.arena.allocF64(r.nrows);
+        r.e = this.arena.allocF64(r.nrows);
+        r.upb = this.arena.allocF64(r.nrows);
+      }
     });
   }
 
@@ -247,10 +325,7 @@ export class BlockSet {
   sampleGram(Q: Float64Array, kq: number, scale: number, key: Key): SamplePartial[] {
     const a = this.arena;
     const d = this.ncols;
-    if (Q.length > this.qLen) {
-      this.qPtr = a.allocF64(Q.length + kq);
-      this.qLen = Q.length;
-    }
+    this.qScratch(Q.length + kq);
     a.f64(this.qPtr, Q.length).set(Q);
     const tmp = this.qPtr + Q.length * 8;
     const kept: { kept: number }[] = [];
@@ -309,5 +384,168 @@ export class BlockSet {
       return { loss: this.arena.f64(this.out, 1)[0]!, overflowRow: info > 0 ? r.block.rowStart + info - 1 : -1 };
     });
     return this.scalars(values, (a, v) => ({ loss: a.loss + v.loss, overflowRow: a.overflowRow >= 0 ? a.overflowRow : v.overflowRow }));
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Rescaled regression (math.md section 2). An evaluation takes two passes: resEvaluate / resStep
+  // give each block's sums of u and u b; with alpha and <c,b> from all blocks, resWeigh gives the
+  // gradient, the rank-2 vectors and the Hessian weights.
+
+  /** z = A x, u = f(z), u' = f'(z), and the block sums of u and u b. */
+  resEvaluate(x: Float64Array): ResSumsPartial[] {
+    const { k } = this.arena;
+    this.arena.f64(this.x, this.ncols).set(x);
+    for (const r of this.blocks) k.dcsrmv(r.nrows, r.Ap, r.Aj, r.Ax, this.x, r.z);
+    return this.resSums();
+  }
+
+  /** The step x + t dx of the last direction (z += t dz), then as resEvaluate. */
+  resStep(t: number): ResSumsPartial[] {
+    for (const r of this.blocks) this.arena.k.daxpy(r.nrows, t, r.dz, r.z);
+    return this.resSums();
+  }
+
+  private resSums(): ResSumsPartial[] {
+    const values = this.blocks.map((r) => {
+      const info = this.arena.k.dressum(this.f, r.nrows, r.z, r.b, r.u, r.up, this.out);
+      const [u, ub] = this.arena.f64(this.out, 2);
+      return { u: u!, ub: ub!, overflowRow: info > 0 ? r.block.rowStart + info - 1 : -1 };
+    });
+    return this.scalars(values, (a, v) => ({ u: a.u + v.u, ub: a.ub + v.ub, overflowRow: a.overflowRow >= 0 ? a.overflowRow : v.overflowRow }));
+  }
+
+  /** With alpha = <u,1> and cb = <c,b>: loss, gradient A^T r, p1 = A^T u', p2 = A^T (u' b), weights. */
+  resWeigh(alpha: number, cb: number): ResEvalPartial[] {
+    const { k } = this.arena;
+    const d = this.ncols;
+    const stats: Omit<ResEvalPartial, "grad" | "p1" | "p2">[] = [];
+    const parts = this.partials(3 * d, (r, g) => {
+      const info = k.dresweights(r.nrows, r.u, r.up, r.z, r.b, r.w2, alpha, cb, r.r, r.e, r.B, r.upb, this.out);
+      const [loss, minE, negatives, minRow, reg] = this.arena.f64(this.out, 5);
+      stats.push({ loss: loss!, reg: reg!, overflowRow: info > 0 ? r.block.rowStart + info - 1 : -1, minB: minE!, minRow: r.block.rowStart + minRow!, negatives: negatives! });
+      r.hasNegatives = negatives! > 0;
+      // Sampling reads e itself: the sketch kernels skip rows whose weight is not positive.
+      if (r.hasNegatives) this.splitRescaled(r);
+      else r.Bmod = r.Bneg = r.Gneg = r.B;
+      r.Bpos = r.e;
+      k.dcsrmtv(r.nrows, r.Ap, r.Aj, r.Ax, r.r, g);
+      k.dcsrmtv(r.nrows, r.Ap, r.Aj, r.Ax, r.up, g + 8 * d);
+      k.dcsrmtv(r.nrows, r.Ap, r.Aj, r.Ax, r.upb, g + 16 * d);
+    });
+    const merged = this.scalars(stats, (a, v) => ({
+      loss: a.loss + v.loss,
+      reg: a.reg + v.reg,
+      overflowRow: a.overflowRow >= 0 ? a.overflowRow : v.overflowRow,
+      minB: Math.min(a.minB, v.minB),
+      minRow: v.minB < a.minB ? v.minRow : a.minRow,
+      negatives: a.negatives + v.negatives,
+    }));
+    return merged.map((m, i) => {
+      const g = parts[i]!;
+      return { ...m, grad: g.slice(0, d), p1: g.slice(d, 2 * d), p2: g.slice(2 * d) };
+    });
+  }
+
+  /**
+   * Rows with e <= 0: the PSD model gives them Gauss-Newton weights, which for the rescaled loss
+   * keep J^T J and replace e by w^2 (D = u'^2 + w^2); Bneg / Gneg hold e / w^2 on those rows only.
+   */
+  private splitRescaled(r: Resident): void {
+    const a = this.arena;
+    r.split ??= { Bmod: a.allocF64(r.nrows), Bpos: a.allocF64(r.nrows), Bneg: a.allocF64(r.nrows), Gneg: a.allocF64(r.nrows) };
+    ({ Bmod: r.Bmod, Bneg: r.Bneg, Gneg: r.Gneg } = r.split);
+    const e = a.f64(r.e, r.nrows);
+    const D = a.f64(r.B, r.nrows);
+    const up = a.f64(r.up, r.nrows);
+    const w2 = a.f64(r.w2, r.nrows);
+    const Bmod = a.f64(r.Bmod, r.nrows);
+    const Bneg = a.f64(r.Bneg, r.nrows);
+    const Gneg = a.f64(r.Gneg, r.nrows);
+    for (let i = 0; i < r.nrows; i++) {
+      const neg = e[i]! <= 0;
+      Bmod[i] = neg ? up[i]! * up[i]! + w2[i]! : D[i]!;
+      Bneg[i] = neg ? e[i]! : 0;
+      Gneg[i] = neg ? w2[i]! : 0;
+    }
+  }
+
+  /** The rescaled loss terms at z + t dz, centred on alpha0 (the alpha at t = 0), O(n) per trial. */
+  resLossAt(t: number, alpha0: number): ResLinePartial[] {
+    const { k } = this.arena;
+    const values = this.blocks.map((r) => {
+      const info = k.dresloss(this.f, r.nrows, r.z, r.dz, t, r.b, r.w2, alpha0, this.out);
+      const [vv, vb, u, reg] = this.arena.f64(this.out, 4);
+      return { vv: vv!, vb: vb!, u: u!, reg: reg!, overflowRow: info > 0 ? r.block.rowStart + info - 1 : -1 };
+    });
+    return this.scalars(values, (a, v) => ({ vv: a.vv + v.vv, vb: a.vb + v.vb, u: a.u + v.u, reg: a.reg + v.reg, overflowRow: a.overflowRow >= 0 ? a.overflowRow : v.overflowRow }));
+  }
+
+  /** dz = A dx (kept for the line search) and the rescaled loss terms at z + dz. */
+  resDirection(dx: Float64Array, alpha0: number): ResLinePartial[] {
+    const { k } = this.arena;
+    this.arena.f64(this.x, this.ncols).set(dx);
+    for (const r of this.blocks) k.dcsrmv(r.nrows, r.Ap, r.Aj, r.Ax, this.x, r.dz);
+    return this.resLossAt(1, alpha0);
+  }
+
+  /** As cgDirection, with the rescaled loss terms. */
+  resCgDirection(carry: number, alpha0: number): ResLinePartial[] {
+    for (const r of this.blocks) this.arena.k.daxpy(r.nrows, carry, r.Av, r.dz);
+    return this.resLossAt(1, alpha0);
+  }
+
+  /**
+   * CountSketch (m rows) of the stacked factor [diag(sqrt(max(e,0))) A ; J], J = diag(u') A - b p1^T:
+   * the upper half hashed with keyE, the rows of J with keyJ, both into the same m buckets.
+   */
+  resSketch(m: number, keyE: Key, keyJ: Key, p1: Float64Array): Float64Array[] {
+    const a = this.arena;
+    const d = this.ncols;
+    a.f64(this.x, d).set(p1);
+    if (m > this.sbLen) {
+      this.sbPtr = a.allocF64(m);
+      this.sbLen = m;
+    }
+    return this.partials(m * d, (r, S) => {
+      a.k.dcsr_countsketch(r.nrows, r.Ap, r.Aj, r.Ax, r.e, keyE[0], keyE[1], r.block.rowStart, m, d, S);
+      a.k.dcsrjsketch(r.nrows, r.Ap, r.Aj, r.Ax, r.up, r.b, this.x, keyJ[0], keyJ[1], r.block.rowStart, m, d, this.sbPtr, S);
+    });
+  }
+
+  /**
+   * Leverage-score sampling of the stacked factor with Q = R^{-1} Pi (d x kq) and pq = Q^T p1: the
+   * upper half's rows kept with keyE, J's rows with keyJ, each with probability min(1, scale * lev).
+   */
+  resSampleGram(Q: Float64Array, kq: number, pq: Float64Array, scale: number, keyE: Key, keyJ: Key): ResSamplePartial[] {
+    const a = this.arena;
+    const d = this.ncols;
+    this.qScratch(Q.length + 2 * kq);
+    a.f64(this.qPtr, Q.length).set(Q);
+    const pqPtr = this.qPtr + Q.length * 8;
+    a.f64(pqPtr, kq).set(pq);
+    const tmp = pqPtr + kq * 8;
+    const stats: { kept: number; beta: number }[] = [];
+    const parts = this.partials(d * d + d, (r, G) => {
+      if (r.lev === 0) {
+        r.lev = a.allocF64(r.nrows);
+        r.Dt = a.allocF64(r.nrows);
+      }
+      if (r.levJ === 0) {
+        r.levJ = a.allocF64(r.nrows);
+        r.vJ = a.allocF64(r.nrows);
+      }
+      a.k.dcsrjlev(r.nrows, r.Ap, r.Aj, r.Ax, r.e, r.up, r.b, this.qPtr, kq, pqPtr, tmp, r.lev, r.levJ);
+      const keptE = a.k.dlevsample(r.nrows, r.lev, r.e, scale, keyE[0], keyE[1], r.block.rowStart, r.Dt);
+      const keptJ = a.k.djsample(r.nrows, r.levJ, r.up, r.b, scale, keyJ[0], keyJ[1], r.block.rowStart, r.Dt, r.vJ, this.out);
+      stats.push({ kept: keptE + keptJ, beta: a.f64(this.out, 1)[0]! });
+      if (keptE + keptJ > 0) a.k.dcsrsyrk(r.nrows, r.Ap, r.Aj, r.Ax, r.Dt, d, G);
+      if (keptJ > 0) a.k.dcsrmtv(r.nrows, r.Ap, r.Aj, r.Ax, r.vJ, G + 8 * d * d);
+    });
+    return this.scalars(stats, (s, v) => ({ kept: s.kept + v.kept, beta: s.beta + v.beta })).map((c, i) => ({
+      gram: parts[i]!.slice(0, d * d),
+      y: parts[i]!.slice(d * d),
+      beta: c.beta,
+      kept: c.kept,
+    }));
   }
 }

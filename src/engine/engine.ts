@@ -3,7 +3,7 @@
 // BlockEngine runs one BlockSet method over every block (in the calling thread, or one coarse call
 // per worker) and reduces the blocks' partials here, in block order, so the sums are bitwise the
 // same however the blocks are spread over threads.
-import type { BlockSet, EvalPartial, Key, LinePartial, ProblemData, SamplePartial } from "./blockset.js";
+import type { BlockSet, EvalPartial, Key, LinePartial, ProblemData, ResEvalPartial, ResLinePartial, ResSamplePartial, ResSumsPartial, SamplePartial } from "./blockset.js";
 
 export interface Evaluation {
   loss: number;
@@ -11,8 +11,25 @@ export interface Evaluation {
   /** First row (global index) whose f(Ax) or Hessian weight overflowed, or -1. */
   overflowRow: number;
   minB: number;
-  /** Rows with a non-positive Hessian weight B_i. */
+  /** Rows with a non-positive Hessian weight B_i (rescaled: e_i). */
   negatives: number;
+  /** Rescaled problem only: the global quantities of math.md section 2 at this point. */
+  rescaled?: RescaledTerms;
+}
+
+/** What the rescaled loss's Hessian and line search need beyond the block sums. */
+export interface RescaledTerms {
+  /** alpha = <u,1>, cb = <c,b>, bb = ||b||^2. */
+  alpha: number;
+  cb: number;
+  bb: number;
+  /** H = A^T diag(u'^2 + e) A + P C P^T with P = [p1, p2] = [A^T u', A^T (u' b)], C = [[bb, -1], [-1, 0]]. */
+  p1: Float64Array;
+  p2: Float64Array;
+  /** Row where e is smallest (minB holds that e). */
+  minRow: number;
+  /** The regularizer's share of the loss, 0.5 ||w z||^2. */
+  reg: number;
 }
 
 export interface LineValue {
@@ -21,7 +38,9 @@ export interface LineValue {
 }
 
 /** The BlockSet methods that return per-block partials (everything but loading and setProblem). */
-export type BlockMethod = "evaluate" | "step" | "exactGram" | "negativeGram" | "sketch" | "sampleGram" | "hessVec" | "direction" | "cgDirection" | "lossAt";
+export type BlockMethod =
+  | "evaluate" | "step" | "exactGram" | "negativeGram" | "sketch" | "sampleGram" | "hessVec" | "direction" | "cgDirection" | "lossAt"
+  | "resEvaluate" | "resStep" | "resWeigh" | "resLossAt" | "resDirection" | "resCgDirection" | "resSketch" | "resSampleGram";
 
 /** Runs `method` on every block and resolves to the partials in block order. */
 export type BlockCall = <M extends BlockMethod>(method: M, args: Parameters<BlockSet[M]>) => Promise<ReturnType<BlockSet[M]>>;
@@ -43,8 +62,8 @@ export abstract class BlockEngine implements EngineShape {
   abstract readonly rowNnzSquares: number;
   abstract readonly threads: number;
   protected abstract readonly run: BlockCall;
-  /** Loads f, b and w^2 (full length; each block takes its rows). */
-  abstract setProblem(f: number, b: Float64Array, w2: Float64Array): Promise<void>;
+  /** Loads f, b and w^2 (full length; each block takes its rows); `rescaled` as in BlockSet.setProblem. */
+  abstract setProblem(f: number, b: Float64Array, w2: Float64Array, rescaled?: boolean): Promise<void>;
 
   /** Evaluates at x (one pass: z = A x). */
   async evaluate(x: Float64Array): Promise<Evaluation> {
@@ -89,6 +108,47 @@ export abstract class BlockEngine implements EngineShape {
 
   async lossAt(t: number): Promise<LineValue> {
     return reduceLine(await this.run("lossAt", [t]));
+  }
+
+  // Rescaled regression: an evaluation is two passes (block sums, then the weights given alpha and
+  // <c,b>); the line search's loss is centred on the alpha of the point it starts from.
+
+  /** Evaluates the rescaled loss at x; bb = ||b||^2. */
+  async resEvaluate(x: Float64Array, bb: number): Promise<Evaluation> {
+    return this.resWeigh(reduceResSums(await this.run("resEvaluate", [x])), bb);
+  }
+
+  /** Evaluates the rescaled loss at x + t dx for the dx of the last resDirection. */
+  async resStep(t: number, bb: number): Promise<Evaluation> {
+    return this.resWeigh(reduceResSums(await this.run("resStep", [t])), bb);
+  }
+
+  private async resWeigh(sums: ResSumsPartial, bb: number): Promise<Evaluation> {
+    const alpha = sums.u;
+    const cb = sums.ub - alpha * bb;
+    const ev = reduceResEval(await this.run("resWeigh", [alpha, cb]), alpha, cb, bb);
+    if (sums.overflowRow >= 0) ev.overflowRow = sums.overflowRow;
+    return ev;
+  }
+
+  async resLossAt(t: number, alpha0: number, bb: number): Promise<LineValue> {
+    return reduceResLine(await this.run("resLossAt", [t, alpha0]), alpha0, bb);
+  }
+
+  async resDirection(dx: Float64Array, alpha0: number, bb: number): Promise<LineValue> {
+    return reduceResLine(await this.run("resDirection", [dx, alpha0]), alpha0, bb);
+  }
+
+  async resCgDirection(carry: number, alpha0: number, bb: number): Promise<LineValue> {
+    return reduceResLine(await this.run("resCgDirection", [carry, alpha0]), alpha0, bb);
+  }
+
+  async resSketch(m: number, keyE: Key, keyJ: Key, p1: Float64Array): Promise<Float64Array> {
+    return sumInOrder(await this.run("resSketch", [m, keyE, keyJ, p1]));
+  }
+
+  async resSampleGram(Q: Float64Array, kq: number, pq: Float64Array, scale: number, keyE: Key, keyJ: Key): Promise<{ gram: Float64Array; y: Float64Array; beta: number; kept: number }> {
+    return reduceResSample(await this.run("resSampleGram", [Q, kq, pq, scale, keyE, keyJ]));
   }
 }
 
@@ -137,4 +197,55 @@ export function reduceLine(parts: readonly LinePartial[]): LineValue {
 
 export function reduceSample(parts: readonly SamplePartial[]): { gram: Float64Array; kept: number } {
   return { gram: sumInOrder(parts.map((p) => p.gram)), kept: parts.reduce((s, p) => s + p.kept, 0) };
+}
+
+export function reduceResSums(parts: readonly ResSumsPartial[]): ResSumsPartial {
+  let u = 0;
+  let ub = 0;
+  let overflowRow = -1;
+  for (const p of parts) {
+    u += p.u;
+    ub += p.ub;
+    if (overflowRow < 0) overflowRow = p.overflowRow;
+  }
+  return { u, ub, overflowRow };
+}
+
+export function reduceResEval(parts: readonly ResEvalPartial[], alpha: number, cb: number, bb: number): Evaluation {
+  let minB = Infinity;
+  let minRow = -1;
+  let reg = 0;
+  for (const p of parts) {
+    if (p.minB < minB) {
+      minB = p.minB;
+      minRow = p.minRow;
+    }
+    reg += p.reg;
+  }
+  const p1 = sumInOrder(parts.map((p) => p.p1));
+  const p2 = sumInOrder(parts.map((p) => p.p2));
+  return { ...reduceEval(parts), rescaled: { alpha, cb, bb, p1, p2, minRow, reg } };
+}
+
+/** The loss at z + t dz from the centred sums: ||c||^2 = ||v||^2 - 2 delta <v,b> + delta^2 ||b||^2. */
+export function reduceResLine(parts: readonly ResLinePartial[], alpha0: number, bb: number): LineValue {
+  let vv = 0;
+  let vb = 0;
+  let u = 0;
+  let reg = 0;
+  let overflowRow = -1;
+  for (const p of parts) {
+    vv += p.vv;
+    vb += p.vb;
+    u += p.u;
+    reg += p.reg;
+    if (overflowRow < 0) overflowRow = p.overflowRow;
+  }
+  const delta = u - alpha0;
+  const loss = 0.5 * (vv - 2 * delta * vb + delta * delta * bb) + 0.5 * reg;
+  return { loss: overflowRow >= 0 || !Number.isFinite(loss) ? Infinity : loss, overflowRow };
+}
+
+export function reduceResSample(parts: readonly ResSamplePartial[]): { gram: Float64Array; y: Float64Array; beta: number; kept: number } {
+  return { ...reduceSample(parts), y: sumInOrder(parts.map((p) => p.y)), beta: parts.reduce((s, p) => s + p.beta, 0) };
 }

@@ -53,7 +53,7 @@ export class LocalEngine extends BlockEngine {
     return new LocalEngine(A, await newKernels(), blockNnz);
   }
 
-  async setProblem(f: number, b: Float64Array, w2: Float64Array): Promise<void> {
-    this.set.setProblem(f, problemSlices(this.blocks, b, w2));
+  async setProblem(f: number, b: Float64Array, w2: Float64Array, rescaled = false): Promise<void> {
+    this.set.setProblem(f, problemSlices(this.blocks, b, w2), rescaled);
   }
 }

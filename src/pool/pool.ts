@@ -375,12 +375,12 @@ class PoolEngine extends BlockEngine {
     return parts.flat() as ReturnType<BlockSet[M]>;
   };
 
-  async setProblem(f: number, b: Float64Array, w2: Float64Array): Promise<void> {
+  async setProblem(f: number, b: Float64Array, w2: Float64Array, rescaled = false): Promise<void> {
     await Promise.all(
       this.owners.map(({ slot, lo, hi }) => {
         // Copies of the owner's rows only: a subarray would post all of b.
         const data = problemSlices(this.blocks.slice(lo, hi), b, w2).map((p) => ({ b: p.b.slice(), w2: p.w2.slice() }));
-        return slot.request((api) => api.setProblem(this.id, f, Comlink.transfer(data, buffersOf(data))));
+        return slot.request((api) => api.setProblem(this.id, f, Comlink.transfer(data, buffersOf(data)), rescaled));
       }),
     );
   }

@@ -21,7 +21,7 @@ export interface BlocksWorkerApi {
   /** Loads a model's row blocks (their buffers transferred) into a kernel instance of its own. */
   load(id: number, ncols: number, data: BlockData[]): Promise<void>;
   drop(id: number): void;
-  setProblem(id: number, f: number, perBlock: ProblemData[]): Promise<void>;
+  setProblem(id: number, f: number, perBlock: ProblemData[], rescaled: boolean): Promise<void>;
   /** One BlockSet method over the model's blocks here: one partial per block, in block order. */
   call<M extends BlockMethod>(id: number, method: M, args: Parameters<BlockSet[M]>): Promise<ReturnType<BlockSet[M]>>;
   /** The O(d^3) dense work of a step (src/dense.ts, DenseOffload), so a page's main thread stays free. */

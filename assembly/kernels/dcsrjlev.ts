@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: MIT
+import { ddot, daxpy } from "../simd";
+
+/**
+ * Approximate leverage scores of the rescaled Hessian's stacked PSD factor
+ * [diag(sqrt(max(e,0))) A ; J], J = diag(up) A - b p^T (math.md section 3, last paragraph), for a
+ * CSR row block, in input-sparsity time: with t_i = a_i^T Q and pq = p^T Q (a k-vector, formed
+ * once by the caller),
+ *
+ *   lev[i]  = max(e_i, 0) ||t_i||^2                row i of the upper half
+ *   levJ[i] = || up_i t_i - b_i pq ||^2            row i of J:  j_i^T Q = up_i t_i - b_i pq
+ *
+ * where Q = R^{-1} Pi (d x k), R^T R approximating the factor's Gram, Pi a JL map scaled by 1/sqrt(k).
+ *
+ *   Ap[nrows+1] i32, Aj[nnz] i32, Ax[nnz] f64   the block
+ *   e[nrows], up[nrows], b[nrows] f64
+ *   Q[d*k]     f64  row-major
+ *   pq[k]      f64
+ *   tmp[k]     f64  scratch
+ *   lev[nrows], levJ[nrows] f64  written
+ *
+ * Complexity: O(nnz k + nrows k), SIMD along k (k = 8 keeps its sums in registers).
+ */
+export function dcsrjlev(
+  nrows: i32, Ap: usize, Aj: usize, Ax: usize, e: usize, up: usize, b: usize,
+  Q: usize, k: i32, pq: usize, tmp: usize, lev: usize, levJ: usize,
+): void {
+  let start = load<i32>(Ap);
+  for (let i = 0; i < nrows; i++) {
+    const end = load<i32>(Ap + ((<usize>i + 1) << 2));
+    const o = <usize>i << 3;
+    const ei = load<f64>(e + o);
+    const upi = load<f64>(up + o);
+    const bi = load<f64>(b + o);
+    let tt = 0.0;
+    let jj = 0.0;
+    if (k == 8) {
+      // The common JL width: t_i in four registers, then j_i^T Q = up_i t_i - b_i pq lane by lane.
+      let t0 = f64x2.splat(0.0);
+      let t1 = f64x2.splat(0.0);
+      let t2 = f64x2.splat(0.0);
+      let t3 = f64x2.splat(0.0);
+      for (let q = start; q < end; q++) {
+        const a = f64x2.splat(load<f64>(Ax + (<usize>q << 3)));
+        const row = Q + (<usize>load<i32>(Aj + (<usize>q << 2)) << 6);
+        t0 = f64x2.add(t0, f64x2.mul(a, v128.load(row)));
+        t1 = f64x2.add(t1, f64x2.mul(a, v128.load(row, 16)));
+        t2 = f64x2.add(t2, f64x2.mul(a, v128.load(row, 32)));
+        t3 = f64x2.add(t3, f64x2.mul(a, v128.load(row, 48)));
+      }
+      const s = f64x2.add(f64x2.add(f64x2.mul(t0, t0), f64x2.mul(t1, t1)), f64x2.add(f64x2.mul(t2, t2), f64x2.mul(t3, t3)));
+      tt = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+      const u = f64x2.splat(upi);
+      const bv = f64x2.splat(bi);
+      const j0 = f64x2.sub(f64x2.mul(u, t0), f64x2.mul(bv, v128.load(pq)));
+      const j1 = f64x2.sub(f64x2.mul(u, t1), f64x2.mul(bv, v128.load(pq, 16)));
+      const j2 = f64x2.sub(f64x2.mul(u, t2), f64x2.mul(bv, v128.load(pq, 32)));
+      const j3 = f64x2.sub(f64x2.mul(u, t3), f64x2.mul(bv, v128.load(pq, 48)));
+      const sj = f64x2.add(f64x2.add(f64x2.mul(j0, j0), f64x2.mul(j1, j1)), f64x2.add(f64x2.mul(j2, j2), f64x2.mul(j3, j3)));
+      jj = f64x2.extract_lane(sj, 0) + f64x2.extract_lane(sj, 1);
+    } else {
+      memory.fill(tmp, 0, <usize>k << 3);
+      for (let q = start; q < end; q++) {
+        const j = <usize>load<i32>(Aj + (<usize>q << 2));
+        daxpy(k, load<f64>(Ax + (<usize>q << 3)), Q + ((j * <usize>k) << 3), tmp);
+      }
+      tt = ddot(k, tmp, tmp);
+      for (let c = 0; c < k; c++) {
+        const v = upi * load<f64>(tmp + (<usize>c << 3)) - bi * load<f64>(pq + (<usize>c << 3));
+        jj += v * v;
+      }
+    }
+    store<f64>(lev + o, ei > 0.0 ? ei * tt : 0.0);
+    store<f64>(levJ + o, jj);
+    start = end;
+  }
+}

@@ -301,7 +301,10 @@ export class Model {
     );
   }
 
-  /** Solves for this matrix (options as `solve`; `threads` is the pool's). Queues behind earlier solves. */
+  /**
+   * Solves for this matrix (options as `solve`; `threads` and `blockNnz` are the pool's and the
+   * model's). Queues behind earlier solves on this model.
+   */
   solve(problem: ModelProblem, options: SolveOptions = {}): Promise<SolveResult> {
     const t0 = performance.now();
     if (this.disposed) return Promise.reject(new HyperregError("ERR_ABORTED", "the model was disposed"));
@@ -315,7 +318,8 @@ export class Model {
       if (options.signal?.aborted) throw new HyperregError("ERR_ABORTED", "the solve was aborted by its AbortSignal");
       await this.ready();
       this.dense ??= new DenseWork(await newKernels(), this.ncols, this.pool.threads > 0 ? this.denseOffload() : undefined);
-      return run(this.engine(), this.dense, p, t0);
+      // The tiling is the model's (sensitivity() re-forms sums in the same order).
+      return run(this.engine(), this.dense, { ...p, blockNnz: this.blockNnz }, t0);
     });
     this.queue = next.catch(() => undefined);
     return next;

@@ -17,12 +17,12 @@ import type { BlockData, BlockSet } from "../engine/blockset.js";
 import { type BlockCall, BlockEngine, type BlockMethod, problemSlices } from "../engine/engine.js";
 import { LocalEngine, rowNnzSquares, sliceBlock } from "../engine/local.js";
 import { type RowBlock, tileRows } from "../engine/tiling.js";
-import { describe, HyperregError, HyperregRangeError } from "../errors.js";
+import { describe, HyperregError, HyperregRangeError, HyperregTypeError } from "../errors.js";
 import { kernelModule, newKernels } from "../kernel-module.js";
 import { prepare, run } from "../solve.js";
 import type { CsrMatrix, SolveOptions, SolveResult } from "../types.js";
 import type { BlocksWorkerApi, FaultKind, WorkerStats } from "./protocol.js";
-import { hardwareConcurrency, type Spawned, spawnWorker } from "./spawn.js";
+import { canSpawnWorkers, hardwareConcurrency, type Spawned, spawnWorker } from "./spawn.js";
 import { buffersOf, installErrorTransfer } from "./wire.js";
 
 export interface PoolOptions {
@@ -101,7 +101,6 @@ class WorkerSlot {
 export class Pool {
   private readonly slots: (WorkerSlot | null)[];
   private readonly starting: (Promise<WorkerSlot> | null)[];
-  private readonly models = new Set<Model>();
   private closed = false;
   private nextModelId = 1;
 
@@ -126,13 +125,7 @@ export class Pool {
       throw new HyperregRangeError("ERR_INVALID_VALUE", `invalid options.blockNnz: expected a positive integer, received ${describe(blockNnz)}`, { argument: "options.blockNnz", value: blockNnz });
     }
     const model = new Model(this, this.nextModelId++, matrix, blockNnz);
-    this.models.add(model);
-    try {
-      await model.ready();
-    } catch (e) {
-      this.models.delete(model);
-      throw e;
-    }
+    await model.ready();
     return model;
   }
 
@@ -142,7 +135,6 @@ export class Pool {
     this.closed = true;
     const error = new HyperregError("ERR_ABORTED", "the pool was closed while a request was in flight");
     for (const s of this.slots) s?.kill(error);
-    this.models.clear();
     await Promise.allSettled(this.starting.filter((p) => p !== null));
   }
 
@@ -169,11 +161,6 @@ export class Pool {
       },
     );
     return this.starting[index];
-  }
-
-  /** @internal */
-  forget(model: Model): void {
-    this.models.delete(model);
   }
 
   /** @internal For tests: the `after`-th coming request to worker `index` fails in the given way. */
@@ -207,7 +194,7 @@ async function startWorker(url: URL, module: WebAssembly.Module, index: number):
 
 /** Starts a pool: compiles the kernels once and hands the module to each worker (the handshake). */
 export async function createPool(options: PoolOptions = {}): Promise<Pool> {
-  if (typeof options !== "object" || options === null) throw new HyperregRangeError("ERR_INVALID_VALUE", `invalid options: expected an object, received ${describe(options)}`, { argument: "options", value: options });
+  if (typeof options !== "object" || options === null) throw new HyperregTypeError("ERR_INVALID_TYPE", `invalid options: expected an object, received ${describe(options)}`, { argument: "options", value: options });
   const t = options.threads;
   if (t !== undefined && !(Number.isInteger(t) && t >= 0 && t <= MAX_THREADS)) {
     throw new HyperregRangeError("ERR_INVALID_VALUE", `invalid options.threads: expected an integer from 0 to ${MAX_THREADS}, received ${describe(t)}`, { argument: "options.threads", value: t });
@@ -218,9 +205,7 @@ export async function createPool(options: PoolOptions = {}): Promise<Pool> {
   const threads = t ?? Math.min(await hardwareConcurrency(), DEFAULT_CAP);
   if (threads === 0) return new Pool(0, url, module, []);
   // Without a worker constructor (edge runtimes) the same API works in the calling thread.
-  const probe = await spawnWorker(url);
-  if (probe === null) return new Pool(0, url, module, []);
-  probe.terminate();
+  if (!(await canSpawnWorkers())) return new Pool(0, url, module, []);
   const started = await Promise.allSettled(Array.from({ length: threads }, (_, i) => startWorker(url, module, i)));
   const failed = started.find((s) => s.status === "rejected");
   if (failed !== undefined) {
@@ -329,7 +314,6 @@ export class Model {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    this.pool.forget(this);
     await this.queue;
     this.local = null;
     await Promise.allSettled([...this.loadedOn.values()].map((slot) => slot.request((api) => api.drop(this.id))));

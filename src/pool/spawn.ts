@@ -29,6 +29,11 @@ function messageOf(e: unknown): string {
   return String(e);
 }
 
+/** Whether this runtime can make workers at all. */
+export async function canSpawnWorkers(): Promise<boolean> {
+  return typeof Worker === "function" || typeof (await nodeWorkers())?.Worker === "function";
+}
+
 /** A new worker running `url`, or null where this runtime makes none. Throws ERR_WORKER_CRASHED. */
 export async function spawnWorker(url: URL): Promise<Spawned | null> {
   try {

@@ -10,7 +10,8 @@
 import { csrMatTVec, csrMatVec, toVector } from "./csr.js";
 import { DenseWork } from "./dense.js";
 import { LocalEngine } from "./engine/local.js";
-import { HyperregTypeError, describe } from "./errors.js";
+import type { Engine } from "./engine/engine.js";
+import { HyperregError, HyperregTypeError, describe } from "./errors.js";
 import { factorExact } from "./hessian.js";
 import { newKernels } from "./kernel-module.js";
 import { F_CODE } from "./kernels.js";
@@ -28,9 +29,23 @@ export interface SolvedProblem {
   /** The returned x (a private copy: the caller may change result.x). */
   x: Float64Array;
   blockNnz: number | undefined;
+  /**
+   * Runs work on the engine that solved (a pool's model, in its queue), where there is one; else
+   * sensitivity() loads A into the calling thread.
+   */
+  runner?: Runner;
 }
 
+export type Runner = <T>(work: (engine: Engine, dense: DenseWork) => Promise<T>) => Promise<T>;
+
 const SOLVED = Symbol("hyperreg.solved");
+
+/** Lets sensitivity() factor the Hessian where the result was solved (a pool's workers). */
+export function attachRunner(result: SolveResult, runner: Runner): SolveResult {
+  const solved = (result as unknown as Record<symbol, SolvedProblem | undefined>)[SOLVED];
+  if (solved !== undefined) solved.runner = runner;
+  return result;
+}
 
 /** Keeps `data` on the result, out of sight of enumeration, JSON and structuredClone. */
 export function attachProblem(result: SolveResult, data: SolvedProblem): SolveResult {
@@ -75,7 +90,7 @@ function largestEigenvalue(apply: (v: Float64Array) => Float64Array, d: number):
  *
  *   dx = -H^{-1} (d_b g) db,   bound = ||d_b g|| ||db|| / lambda_min(H)   (||dx|| <= bound)
  *
- * H is the exact Hessian at result.x, factored afresh (the solve's last model was built at the
+ * H is the exact Hessian at result.x, factored afresh (in the pool's workers when a model solved) (the solve's last model was built at the
  * previous iterate and may be sampled, shifted or Gauss-Newton-modified; none is the true first-order
  * map at x). lambda_min(H) is found by inverse iteration with that Cholesky factor and ||d_b g||
  * (the spectral norm of the d x n matrix) by power iteration on (d_b g)(d_b g)^T, both run until
@@ -139,12 +154,26 @@ export async function sensitivity(result: SolveResult, db: ArrayLike<number>): P
   const Mt = (v: Float64Array) => applyKt(csrMatVec(A, v).map((t, i) => t * up[i]!));
   const dbGradNorm = Math.sqrt(largestEigenvalue((v) => M(Mt(v)), d));
 
-  const engine = await LocalEngine.create(A, solved.blockNnz);
-  const dense = new DenseWork(await newKernels(), d);
-  await engine.setProblem(F_CODE[f], b, w2, kind === "rescaled");
-  const ev = await createObjective(kind, engine, b).evaluate(x);
-  const factored = await factorExact(engine, dense, ev);
-  if (factored.shift !== 0 || factored.modified) {
+  const local: Runner = async (work) => work(await LocalEngine.create(A, solved.blockNnz), new DenseWork(await newKernels(), d));
+  const factorAt: Runner = async (work) => {
+    if (solved.runner === undefined) return local(work);
+    try {
+      return await solved.runner(work);
+    } catch (e) {
+      // The pool was closed or the model disposed since the solve: do it here instead.
+      if (e instanceof HyperregError && e.code === "ERR_ABORTED") return local(work);
+      throw e;
+    }
+  };
+  const exact = await factorAt(async (engine, dense) => {
+    await engine.setProblem(F_CODE[f], b, w2, kind === "rescaled");
+    const ev = await createObjective(kind, engine, b).evaluate(x);
+    const factored = await factorExact(engine, dense, ev);
+    if (factored.shift !== 0 || factored.modified) return null;
+    // Inverse iteration: the Rayleigh quotient v^T H^{-1} v rises to 1 / lambda_min.
+    return { dx: dense.solve(0, rhs), lambdaMin: 1 / largestEigenvalue((v) => dense.solve(0, v), d) };
+  });
+  if (exact === null) {
     return {
       status: "not-positive-definite",
       message: `the exact Hessian at x is not positive definite, so x is not a strict local minimizer and its first-order change is not defined; solve to convergence first (status was ${result.status}), or add regularization w > 0.`,
@@ -154,10 +183,7 @@ export async function sensitivity(result: SolveResult, db: ArrayLike<number>): P
       lambdaMin: NaN,
     };
   }
-  const dx = dense.solve(0, rhs);
-  // Inverse iteration: the Rayleigh quotient v^T H^{-1} v rises to 1 / lambda_min.
-  const inverse = largestEigenvalue((v) => dense.solve(0, v), d);
-  const lambdaMin = 1 / inverse;
+  const { dx, lambdaMin } = exact;
   return {
     status: "ok",
     message: result.status === "converged" ? "" : `x was not converged (status ${result.status}): dx is the first-order change at this x, not at a minimizer.`,

@@ -19,6 +19,7 @@ import { LocalEngine, rowNnzSquares, sliceBlock } from "../engine/local.js";
 import { type RowBlock, tileRows } from "../engine/tiling.js";
 import { describe, HyperregError, HyperregRangeError, HyperregTypeError } from "../errors.js";
 import { kernelModule, newKernels } from "../kernel-module.js";
+import { attachRunner } from "../sensitivity.js";
 import { prepare, run } from "../solve.js";
 import type { CsrMatrix, SolveOptions, SolveResult } from "../types.js";
 import type { BlocksWorkerApi, FaultKind, WorkerStats } from "./protocol.js";
@@ -299,12 +300,21 @@ export class Model {
     } catch (e) {
       return Promise.reject(e);
     }
-    const next = this.queue.then(async () => {
+    return this.exclusive(async (engine, dense) => {
       if (options.signal?.aborted) throw new HyperregError("ERR_ABORTED", "the solve was aborted by its AbortSignal");
+      // The tiling is the model's (sensitivity() re-forms sums in the same order).
+      const result = await run(engine, dense, { ...p, blockNnz: this.blockNnz }, t0);
+      return attachRunner(result, (work) => this.exclusive(work));
+    });
+  }
+
+  /** Runs `work` on this model's engine after every earlier request on the model has finished. */
+  private exclusive<T>(work: (engine: BlockEngine, dense: DenseWork) => Promise<T>): Promise<T> {
+    if (this.disposed) return Promise.reject(new HyperregError("ERR_ABORTED", "the model was disposed"));
+    const next = this.queue.then(async () => {
       await this.ready();
       this.dense ??= new DenseWork(await newKernels(), this.ncols, this.pool.threads > 0 ? this.denseOffload() : undefined);
-      // The tiling is the model's (sensitivity() re-forms sums in the same order).
-      return run(this.engine(), this.dense, { ...p, blockNnz: this.blockNnz }, t0);
+      return work(this.engine(), this.dense);
     });
     this.queue = next.catch(() => undefined);
     return next;

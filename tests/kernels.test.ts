@@ -508,7 +508,7 @@ test("dcsr_countsketch gives the same sketch for A whole or split into row block
 test("dcsrlev matches D_i ||a_i^T Q||^2 for every k tail and zero weights", () => {
   const rng = new Rng(8);
   for (const A of randomBlocks(rng)) {
-    for (const kk of [1, 2, 3, 4, 5, 7, 8, 9]) {
+    for (const kk of [1, 2, 3, 4, 5, 7, 8, 9, 16, 24]) {
       scoped(() => {
         const d = A.ncols;
         const D = rng.vector(A.nrows, 0, 2, 0.25);
@@ -1205,7 +1205,7 @@ test("dcsrjsketch equals the CountSketch of the dense rows of J = diag(u') A - b
 test("dcsrjlev matches max(e,0) ||a_i^T Q||^2 and ||j_i^T Q||^2 of the dense rows of J for every k tail", () => {
   const rng = new Rng(55);
   for (const A of randomBlocks(rng)) {
-    for (const kk of [1, 2, 3, 5, 8, 9]) {
+    for (const kk of [1, 2, 3, 5, 8, 9, 16, 24]) {
       scoped(() => {
         const d = A.ncols;
         const e = rng.vector(A.nrows, -1, 2, 0.1);

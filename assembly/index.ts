@@ -3,6 +3,7 @@
 // module's memory. The TypeScript side (src/kernels.ts) lays out all buffers.
 export { dcsrmv } from "./kernels/dcsrmv";
 export { dcsrmtv } from "./kernels/dcsrmtv";
+export { dcsrmtv3 } from "./kernels/dcsrmtv3";
 export { dcsrsymv } from "./kernels/dcsrsymv";
 export { dcsrsyrk } from "./kernels/dcsrsyrk";
 export { dcsr_countsketch } from "./kernels/dcsr_countsketch";

@@ -36,18 +36,32 @@ export interface Step {
 const SKETCH_ROWS_PER_COL = 2;
 /** CG stops early after this many iterations; the line search still guards the step. */
 const MAX_CG = 50;
-/** A reused preconditioner is rebuilt once CG needs more than this (and twice its fresh count). */
-const REBUILD_CG = 6;
+/**
+ * A reused preconditioner is rebuilt once CG's residual contraction per iteration is worse than
+ * this and than the square root of its contraction when fresh (twice the iterations for the same
+ * reduction). Measured as a rate, not a count: the forcing term tightens as Newton converges, so
+ * a good preconditioner needs more iterations on later steps.
+ */
+const REBUILD_RATE = 0.5;
+/** Eisenstat-Walker choice 2: eta_k = GAMMA (||g_k|| / ||g_{k-1}||)^2, at most ETA_MAX. */
+const EW_GAMMA = 0.9;
+const ETA_MAX = 0.1;
 
 /**
  * Columns of the JL map for leverage scores. The papers take 8 ln n, for (1 +- 1/2) accuracy on all
- * n rows at once: the plain sketch keeps that, since its convergence rate is the accuracy of the
- * sampled Hessian. As a CG preconditioner the sample only sets the CG count, and constant-factor
- * scores do (the 1/p weights keep the estimate unbiased; a row scored low only adds variance), so
- * sketch-pcg takes 8 columns and keeps this O(nnz k) pass near the cost of one matvec.
+ * n rows at once (a union bound); sampling does not need that. Scores off by a constant factor keep
+ * the estimate unbiased (the 1/p weights), a row scored low only adds variance, and what matters is
+ * the spectral error of the sampled Hessian, which is the plain sketch's convergence rate. Measured on
+ * the rescaled exp problem at x = 0, 200000 x 200, s = 3.6 d / 0.5^2, five seeds (median / worst):
+ * Gaussian rows k = 98 (8 ln n): 0.39 / 0.42, k = 16: 0.43 / 0.44, k = 8: 0.50 / 0.51; power-law
+ * rows (4 a row, skewed scores) k = 98: 0.53 / 0.65, k = 16: 0.62 / 0.74, k = 8: 0.69 / 1.11. So the
+ * plain sketch takes 16 (12 Newton steps on the Gaussian problem, as with 98, for a leverage pass of
+ * 16 instead of 98 multiply-adds per nonzero) and stays clear of an error near 1. As a CG
+ * preconditioner the sample only sets the CG count, so sketch-pcg takes 8 and keeps this O(nnz k)
+ * pass near the cost of one matvec.
  */
 export function jlColumns(nrows: number, ncols: number, mode: HessianUsed): number {
-  return Math.min(ncols, mode === "sketch-pcg" ? 8 : Math.ceil(8 * Math.log(Math.max(nrows, 2))));
+  return Math.min(ncols, mode === "sketch-pcg" ? 8 : 16, Math.ceil(8 * Math.log(Math.max(nrows, 2))));
 }
 
 /** A 64-bit stream key for (seed, iteration, purpose), as two 32-bit halves. */
@@ -191,16 +205,40 @@ async function factorRescaledSketch(engine: Engine, dense: DenseWork, cfg: StepC
 }
 
 /**
- * Preconditioned CG on H dx = -g with exact Hessian-vector products and the sketched factor in
- * slot 0 as preconditioner. Stops at ||H dx + g|| <= eta ||g|| with a forcing term that tightens as
- * the gradient falls (inexact Newton keeps its fast local convergence).
+ * The inexact-Newton forcing term: CG stops at ||H dx + g|| <= eta ||g||. The first step takes
+ * min(0.1, sqrt(||g|| / ||g0||)); later steps Eisenstat and Walker's choice 2, which matches eta
+ * to the observed convergence: gamma (||g_k|| / ||g_{k-1}||)^2 (with their safeguard against a
+ * sudden drop, gamma eta_{k-1}^2 when that exceeds 0.1). A fixed or slowly shrinking eta makes
+ * inexact Newton converge linearly at rate eta, paying a whole evaluation per digit, where exact
+ * Newton is quadratic. see: Eisenstat, Walker, "Choosing the forcing terms in an inexact Newton
+ * method", SIAM J. Sci. Comput. 17 (1996), section 2.
  */
-async function pcg(engine: Engine, dense: DenseWork, ev: Evaluation, modified: boolean, cfg: StepConfig): Promise<{ dx: Float64Array; iterations: number; dzCarry: number | null }> {
-  const g = ev.grad;
-  const gnorm = norm2(g);
+function forcingTerm(gnorm: number, cfg: StepConfig, state: StepState): number {
+  let eta: number;
+  if (state.prevGradNorm > 0) {
+    eta = EW_GAMMA * (gnorm / state.prevGradNorm) ** 2;
+    const guard = EW_GAMMA * state.prevEta ** 2;
+    if (guard > 0.1) eta = Math.max(eta, guard);
+    eta = Math.min(eta, ETA_MAX);
+  } else {
+    eta = Math.min(ETA_MAX, Math.sqrt(gnorm / Math.max(cfg.gradNorm0, 1)));
+  }
+  state.prevGradNorm = gnorm;
+  state.prevEta = eta;
   // Half of tol / ||g||: a residual that small already passes the gradient test after the step, up to
   // the O(||dx||^2) change of the gradient, which is far smaller once steps are that short.
-  const eta = Math.max(Math.min(0.1, Math.sqrt(gnorm / Math.max(cfg.gradNorm0, 1))), (0.5 * cfg.tol) / gnorm);
+  return Math.max(eta, (0.5 * cfg.tol) / gnorm);
+}
+
+/**
+ * Preconditioned CG on H dx = -g with exact Hessian-vector products and the sketched factor in
+ * slot 0 as preconditioner, to the forcing term's relative residual. Also returns the residual's
+ * contraction per iteration, (||r|| / ||g||)^(1 / iterations): the preconditioner's quality.
+ */
+async function pcg(engine: Engine, dense: DenseWork, ev: Evaluation, modified: boolean, cfg: StepConfig, state: StepState): Promise<{ dx: Float64Array; iterations: number; rate: number; dzCarry: number | null }> {
+  const g = ev.grad;
+  const gnorm = norm2(g);
+  const eta = forcingTerm(gnorm, cfg, state);
   const d = g.length;
   const x = new Float64Array(d);
   const r = g.map((v) => -v);
@@ -208,6 +246,7 @@ async function pcg(engine: Engine, dense: DenseWork, ev: Evaluation, modified: b
   const p = z.slice();
   let rz = dot(r, z);
   let it = 0;
+  let rnorm = gnorm;
   // The engine builds dz = A x alongside: each call adds `carry` (the last alpha) times the A p it kept.
   let carry: number | null = null;
   while (it < MAX_CG && !cfg.signal?.aborted) {
@@ -218,7 +257,7 @@ async function pcg(engine: Engine, dense: DenseWork, ev: Evaluation, modified: b
     if (!(pHp > 0)) {
       // No positive curvature along p: keep what CG has (a descent direction), or at the first
       // iteration the preconditioned gradient step, whose A dx the engine has not built.
-      if (it === 1) return { dx: z, iterations: it, dzCarry: null };
+      if (it === 1) return { dx: z, iterations: it, rate: 1, dzCarry: null };
       break;
     }
     const alpha = rz / pHp;
@@ -227,31 +266,35 @@ async function pcg(engine: Engine, dense: DenseWork, ev: Evaluation, modified: b
       r[i]! -= alpha * Hp[i]!;
     }
     carry = alpha;
-    if (norm2(r) <= eta * gnorm) break;
+    rnorm = norm2(r);
+    if (rnorm <= eta * gnorm) break;
     z = dense.solve(0, r);
     const rzNext = dot(r, z);
     const beta = rzNext / rz;
     rz = rzNext;
     for (let i = 0; i < d; i++) p[i] = z[i]! + beta * p[i]!;
   }
-  return { dx: x, iterations: it, dzCarry: carry };
+  return { dx: x, iterations: it, rate: it > 0 ? (rnorm / gnorm) ** (1 / it) : 1, dzCarry: carry };
 }
 
 /**
  * What a sketch-pcg solve carries from one Newton step to the next: the factored preconditioner is
  * reused while CG still converges quickly with it (B changes little between late Newton steps), and
- * rebuilt when the CG count doubles over what it was with a fresh one.
+ * rebuilt when CG's contraction per iteration degrades (see REBUILD_RATE); and the previous
+ * gradient norm and forcing term, for the next forcing term.
  */
 export interface StepState {
   built: boolean;
   modified: boolean;
   rows: number | null;
-  cgWhenFresh: number;
-  lastCg: number;
+  rateWhenFresh: number;
+  lastRate: number;
+  prevGradNorm: number;
+  prevEta: number;
 }
 
 export function newStepState(): StepState {
-  return { built: false, modified: false, rows: null, cgWhenFresh: 0, lastCg: 0 };
+  return { built: false, modified: false, rows: null, rateWhenFresh: 0, lastRate: 0, prevGradNorm: 0, prevEta: 0 };
 }
 
 /** One Newton direction at the evaluated point. */
@@ -260,7 +303,7 @@ export async function newtonStep(engine: Engine, dense: DenseWork, ev: Evaluatio
   // Where some B_i <= 0 (below the certificate) and the true model is not positive definite, the
   // models use Gauss-Newton weights on those rows, so every direction is a descent direction.
   const fresh =
-    cfg.mode !== "sketch-pcg" || !state.built || ev.negatives > 0 || state.lastCg > Math.max(REBUILD_CG, 2 * state.cgWhenFresh);
+    cfg.mode !== "sketch-pcg" || !state.built || ev.negatives > 0 || state.lastRate > Math.max(REBUILD_RATE, Math.sqrt(state.rateWhenFresh));
   if (fresh) {
     const model = cfg.mode === "exact" ? { ...(await factorExact(engine, dense, ev)), rows: null } : await factorSketch(engine, dense, cfg, ev, iteration);
     if (model.shift < 0) return { dx: null, sketchRows: model.rows, sketchFresh: true, dzCarry: null, cgIterations: null, shift: model.shift, hessianMs: performance.now() - t0, solveMs: 0 };
@@ -271,11 +314,12 @@ export async function newtonStep(engine: Engine, dense: DenseWork, ev: Evaluatio
   let cgIterations: number | null = null;
   let dzCarry: number | null = null;
   if (cfg.mode === "sketch-pcg") {
-    const r = await pcg(engine, dense, ev, state.modified && ev.negatives > 0, cfg);
+    const r = await pcg(engine, dense, ev, state.modified && ev.negatives > 0, cfg, state);
     dx = r.dx;
     dzCarry = r.dzCarry;
-    cgIterations = state.lastCg = r.iterations;
-    if (fresh) state.cgWhenFresh = r.iterations;
+    cgIterations = r.iterations;
+    state.lastRate = r.rate;
+    if (fresh) state.rateWhenFresh = r.rate;
   } else {
     dx = dense.solve(0, ev.grad);
     for (let i = 0; i < dx.length; i++) dx[i] = -dx[i]!;

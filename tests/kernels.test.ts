@@ -297,6 +297,31 @@ test("dcsrmtv accumulates y += A^T v, also where v has zeros", () => {
   }
 });
 
+test("dcsrmtv3 accumulates three products y_c += A^T v_c in one pass, with the bits of three dcsrmtv calls", () => {
+  const rng = new Rng(31);
+  for (const A of randomBlocks(rng)) {
+    scoped(() => {
+      // Each vector has its own zeros, so rows where some but not all weights vanish occur.
+      const v = [0, 1, 2].map(() => rng.vector(A.nrows, -1, 1, 0.3));
+      const y0 = [0, 1, 2].map(() => rng.vector(A.ncols));
+      const p = putCsr(A);
+      const vp = v.map((x) => arena.putF64(x));
+      const yp = y0.map((x) => arena.putF64(x));
+      k.dcsrmtv3(A.nrows, p.Ap, p.Aj, p.Ax, vp[0]!, vp[1]!, vp[2]!, yp[0]!, yp[1]!, yp[2]!);
+      const want = y0.map((x) => x.slice());
+      ref.dcsrmtv3(A.nrows, A.Ap, A.Aj, A.Ax, v, want);
+      for (let c = 0; c < 3; c++) {
+        const scale = abs(y0[c]!);
+        ref.dcsrmtv(A.nrows, A.Ap, A.Aj, abs(A.Ax), abs(v[c]!), scale);
+        assertClose(read(yp[c]!, A.ncols), want[c]!, scale, `dcsrmtv3 output ${c} ${A.nrows}x${A.ncols}`);
+        const single = arena.putF64(y0[c]!);
+        k.dcsrmtv(A.nrows, p.Ap, p.Aj, p.Ax, vp[c]!, single);
+        assert.equal(Array.from(read(yp[c]!, A.ncols)), Array.from(read(single, A.ncols)), `dcsrmtv3 output ${c} has dcsrmtv's bits`);
+      }
+    });
+  }
+});
+
 test("dcsrsymv accumulates y += A^T diag(D) A v with zero and negative weights", () => {
   const rng = new Rng(3);
   for (const A of randomBlocks(rng)) {
@@ -483,7 +508,7 @@ test("dcsr_countsketch gives the same sketch for A whole or split into row block
 test("dcsrlev matches D_i ||a_i^T Q||^2 for every k tail and zero weights", () => {
   const rng = new Rng(8);
   for (const A of randomBlocks(rng)) {
-    for (const kk of [1, 2, 3, 4, 5, 7, 8, 9]) {
+    for (const kk of [1, 2, 3, 4, 5, 7, 8, 9, 16, 24]) {
       scoped(() => {
         const d = A.ncols;
         const D = rng.vector(A.nrows, 0, 2, 0.25);
@@ -1180,7 +1205,7 @@ test("dcsrjsketch equals the CountSketch of the dense rows of J = diag(u') A - b
 test("dcsrjlev matches max(e,0) ||a_i^T Q||^2 and ||j_i^T Q||^2 of the dense rows of J for every k tail", () => {
   const rng = new Rng(55);
   for (const A of randomBlocks(rng)) {
-    for (const kk of [1, 2, 3, 5, 8, 9]) {
+    for (const kk of [1, 2, 3, 5, 8, 9, 16, 24]) {
       scoped(() => {
         const d = A.ncols;
         const e = rng.vector(A.nrows, -1, 2, 0.1);

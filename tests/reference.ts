@@ -48,6 +48,11 @@ export function dcsrmtv(nrows: number, Ap: Int32Array, Aj: Int32Array, Ax: Float
   }
 }
 
+/** y0 += A^T v0, y1 += A^T v1, y2 += A^T v2 for a CSR block (dcsrmtv3): three plain products. */
+export function dcsrmtv3(nrows: number, Ap: Int32Array, Aj: Int32Array, Ax: Float64Array, v: readonly Float64Array[], y: readonly Float64Array[]): void {
+  for (let c = 0; c < 3; c++) dcsrmtv(nrows, Ap, Aj, Ax, v[c]!, y[c]!);
+}
+
 /** y += A^T diag(D) A v for a CSR block, one row at a time (dcsrsymv). */
 export function dcsrsymv(nrows: number, Ap: Int32Array, Aj: Int32Array, Ax: Float64Array, D: Float64Array, v: Float64Array, y: Float64Array): void {
   for (let i = 0; i < nrows; i++) {

@@ -19,7 +19,8 @@ import { ddot, daxpy } from "../simd";
  *   tmp[k]     f64  scratch
  *   lev[nrows], levJ[nrows] f64  written
  *
- * Complexity: O(nnz k + nrows k), SIMD along k (k = 8 keeps its sums in registers).
+ * Complexity: O(nnz k + nrows k), SIMD along k (k a multiple of 8 keeps its sums in registers, 8 columns
+ * at a time).
  */
 export function dcsrjlev(
   nrows: i32, Ap: usize, Aj: usize, Ax: usize, e: usize, up: usize, b: usize,
@@ -34,30 +35,35 @@ export function dcsrjlev(
     const bi = load<f64>(b + o);
     let tt = 0.0;
     let jj = 0.0;
-    if (k == 8) {
-      // The common JL width: t_i in four registers, then j_i^T Q = up_i t_i - b_i pq lane by lane.
-      let t0 = f64x2.splat(0.0);
-      let t1 = f64x2.splat(0.0);
-      let t2 = f64x2.splat(0.0);
-      let t3 = f64x2.splat(0.0);
-      for (let q = start; q < end; q++) {
-        const a = f64x2.splat(load<f64>(Ax + (<usize>q << 3)));
-        const row = Q + (<usize>load<i32>(Aj + (<usize>q << 2)) << 6);
-        t0 = f64x2.add(t0, f64x2.mul(a, v128.load(row)));
-        t1 = f64x2.add(t1, f64x2.mul(a, v128.load(row, 16)));
-        t2 = f64x2.add(t2, f64x2.mul(a, v128.load(row, 32)));
-        t3 = f64x2.add(t3, f64x2.mul(a, v128.load(row, 48)));
+    if ((k & 7) == 0) {
+      // k a multiple of 8 (the common JL widths): eight columns of t_i at a time in four registers,
+      // then j_i^T Q = up_i t_i - b_i pq lane by lane; both norms are sums over the chunks.
+      for (let c = 0; c < k; c += 8) {
+        let t0 = f64x2.splat(0.0);
+        let t1 = f64x2.splat(0.0);
+        let t2 = f64x2.splat(0.0);
+        let t3 = f64x2.splat(0.0);
+        const Qc = Q + (<usize>c << 3);
+        for (let q = start; q < end; q++) {
+          const a = f64x2.splat(load<f64>(Ax + (<usize>q << 3)));
+          const row = Qc + ((<usize>load<i32>(Aj + (<usize>q << 2)) * <usize>k) << 3);
+          t0 = f64x2.add(t0, f64x2.mul(a, v128.load(row)));
+          t1 = f64x2.add(t1, f64x2.mul(a, v128.load(row, 16)));
+          t2 = f64x2.add(t2, f64x2.mul(a, v128.load(row, 32)));
+          t3 = f64x2.add(t3, f64x2.mul(a, v128.load(row, 48)));
+        }
+        const s = f64x2.add(f64x2.add(f64x2.mul(t0, t0), f64x2.mul(t1, t1)), f64x2.add(f64x2.mul(t2, t2), f64x2.mul(t3, t3)));
+        tt += f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+        const u = f64x2.splat(upi);
+        const bv = f64x2.splat(bi);
+        const pc = pq + (<usize>c << 3);
+        const j0 = f64x2.sub(f64x2.mul(u, t0), f64x2.mul(bv, v128.load(pc)));
+        const j1 = f64x2.sub(f64x2.mul(u, t1), f64x2.mul(bv, v128.load(pc, 16)));
+        const j2 = f64x2.sub(f64x2.mul(u, t2), f64x2.mul(bv, v128.load(pc, 32)));
+        const j3 = f64x2.sub(f64x2.mul(u, t3), f64x2.mul(bv, v128.load(pc, 48)));
+        const sj = f64x2.add(f64x2.add(f64x2.mul(j0, j0), f64x2.mul(j1, j1)), f64x2.add(f64x2.mul(j2, j2), f64x2.mul(j3, j3)));
+        jj += f64x2.extract_lane(sj, 0) + f64x2.extract_lane(sj, 1);
       }
-      const s = f64x2.add(f64x2.add(f64x2.mul(t0, t0), f64x2.mul(t1, t1)), f64x2.add(f64x2.mul(t2, t2), f64x2.mul(t3, t3)));
-      tt = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
-      const u = f64x2.splat(upi);
-      const bv = f64x2.splat(bi);
-      const j0 = f64x2.sub(f64x2.mul(u, t0), f64x2.mul(bv, v128.load(pq)));
-      const j1 = f64x2.sub(f64x2.mul(u, t1), f64x2.mul(bv, v128.load(pq, 16)));
-      const j2 = f64x2.sub(f64x2.mul(u, t2), f64x2.mul(bv, v128.load(pq, 32)));
-      const j3 = f64x2.sub(f64x2.mul(u, t3), f64x2.mul(bv, v128.load(pq, 48)));
-      const sj = f64x2.add(f64x2.add(f64x2.mul(j0, j0), f64x2.mul(j1, j1)), f64x2.add(f64x2.mul(j2, j2), f64x2.mul(j3, j3)));
-      jj = f64x2.extract_lane(sj, 0) + f64x2.extract_lane(sj, 1);
     } else {
       memory.fill(tmp, 0, <usize>k << 3);
       for (let q = start; q < end; q++) {

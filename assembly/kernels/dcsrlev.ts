@@ -15,7 +15,7 @@ import { ddot, daxpy } from "../simd";
  *   tmp[k]      f64  scratch
  *   lev[nrows]  f64  written
  *
- * Complexity: O(nnz k), SIMD along k (k = 8 keeps its sums in registers).
+ * Complexity: O(nnz k), SIMD along k (k a multiple of 8 keeps its sums in registers, 8 columns at a time).
  */
 export function dcsrlev(nrows: i32, Ap: usize, Aj: usize, Ax: usize, D: usize, Q: usize, k: i32, tmp: usize, lev: usize): void {
   let start = load<i32>(Ap);
@@ -23,22 +23,28 @@ export function dcsrlev(nrows: i32, Ap: usize, Aj: usize, Ax: usize, D: usize, Q
     const end = load<i32>(Ap + ((<usize>i + 1) << 2));
     const di = load<f64>(D + (<usize>i << 3));
     let li = 0.0;
-    if (end > start && di > 0.0 && k == 8) {
-      // The common JL width: the eight running sums stay in four registers.
-      let t0 = f64x2.splat(0.0);
-      let t1 = f64x2.splat(0.0);
-      let t2 = f64x2.splat(0.0);
-      let t3 = f64x2.splat(0.0);
-      for (let p = start; p < end; p++) {
-        const a = f64x2.splat(load<f64>(Ax + (<usize>p << 3)));
-        const q = Q + (<usize>load<i32>(Aj + (<usize>p << 2)) << 6);
-        t0 = f64x2.add(t0, f64x2.mul(a, v128.load(q)));
-        t1 = f64x2.add(t1, f64x2.mul(a, v128.load(q, 16)));
-        t2 = f64x2.add(t2, f64x2.mul(a, v128.load(q, 32)));
-        t3 = f64x2.add(t3, f64x2.mul(a, v128.load(q, 48)));
+    if (end > start && di > 0.0 && (k & 7) == 0) {
+      // k a multiple of 8 (the common JL widths): eight columns of a_i^T Q at a time, their running
+      // sums in four registers; the row stays in cache between the chunks.
+      let ss = 0.0;
+      for (let c = 0; c < k; c += 8) {
+        let t0 = f64x2.splat(0.0);
+        let t1 = f64x2.splat(0.0);
+        let t2 = f64x2.splat(0.0);
+        let t3 = f64x2.splat(0.0);
+        const Qc = Q + (<usize>c << 3);
+        for (let p = start; p < end; p++) {
+          const a = f64x2.splat(load<f64>(Ax + (<usize>p << 3)));
+          const q = Qc + ((<usize>load<i32>(Aj + (<usize>p << 2)) * <usize>k) << 3);
+          t0 = f64x2.add(t0, f64x2.mul(a, v128.load(q)));
+          t1 = f64x2.add(t1, f64x2.mul(a, v128.load(q, 16)));
+          t2 = f64x2.add(t2, f64x2.mul(a, v128.load(q, 32)));
+          t3 = f64x2.add(t3, f64x2.mul(a, v128.load(q, 48)));
+        }
+        const s = f64x2.add(f64x2.add(f64x2.mul(t0, t0), f64x2.mul(t1, t1)), f64x2.add(f64x2.mul(t2, t2), f64x2.mul(t3, t3)));
+        ss += f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
       }
-      const s = f64x2.add(f64x2.add(f64x2.mul(t0, t0), f64x2.mul(t1, t1)), f64x2.add(f64x2.mul(t2, t2), f64x2.mul(t3, t3)));
-      li = di * (f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1));
+      li = di * ss;
     } else if (end > start && di > 0.0) {
       memory.fill(tmp, 0, <usize>k << 3);
       for (let p = start; p < end; p++) {

@@ -113,8 +113,8 @@ async function scale(all: Seat[], once: (s: Seat) => Promise<unknown>) {
 // The pool's per-step overhead: whole solves with one worker against the calling thread, both
 // with A resident (a threads: 0 pool), same bits, nnz >= 1e6: the worker pays for messages,
 // partials per block and their reduction.
-{
-  const { A, b, w, f } = generateProblem({ family: "gauss", nrows: quick ? 25_000 : 50_000, ncols: 40, f: "exp", seed: 5 });
+for (const nrows of quick ? [25_000] : [50_000, 250_000]) {
+  const { A, b, w, f } = generateProblem({ family: "gauss", nrows, ncols: 40, f: "exp", seed: 5 });
   const nnz = A.indptr[A.nrows]!;
   const pools = [await createPool({ threads: 0 }), await createPool({ threads: 1 })];
   const [here, worker] = await Promise.all(pools.map((p) => p.load(A)));

@@ -21,7 +21,7 @@ import { describe, HyperregError, HyperregRangeError, HyperregTypeError } from "
 import { kernelModule, newKernels } from "../kernel-module.js";
 import { attachRunner } from "../sensitivity.js";
 import { prepare, run } from "../solve.js";
-import type { CsrMatrix, SolveOptions, SolveResult } from "../types.js";
+import type { CsrMatrix, SolveOptions, SolveProblem, SolveResult } from "../types.js";
 import type { BlocksWorkerApi, FaultKind, WorkerStats } from "./protocol.js";
 import { canSpawnWorkers, hardwareConcurrency, type Spawned, spawnWorker } from "./spawn.js";
 import { buffersOf, installErrorTransfer } from "./wire.js";
@@ -42,7 +42,7 @@ export interface LoadOptions {
 }
 
 /** A problem for a loaded matrix: `solve`'s problem without `A`. */
-export type ModelProblem = Omit<import("../types.js").SolveProblem, "A"> & { A?: CsrMatrix };
+export type ModelProblem = Omit<SolveProblem, "A"> & { A?: CsrMatrix };
 
 const MAX_THREADS = 256;
 const DEFAULT_CAP = 8;
@@ -296,7 +296,7 @@ export class Model {
     if (this.disposed) return Promise.reject(new HyperregError("ERR_ABORTED", "the model was disposed"));
     let p: ReturnType<typeof prepare>;
     try {
-      p = prepare({ ...problem, A: problem.A ?? this.A } as import("../types.js").SolveProblem, options, this.A);
+      p = prepare({ ...problem, A: problem.A ?? this.A } as SolveProblem, options, this.A);
     } catch (e) {
       return Promise.reject(e);
     }

@@ -46,12 +46,16 @@ for (const s of shapes) {
 
   const yRef = new Float64Array(A.nrows);
   const gRef = new Float64Array(A.ncols);
+  const g3 = arena.allocF64(3 * A.ncols);
+  const g3Ref = [0, 1, 2].map(() => new Float64Array(A.ncols));
   k.dcsrmv(A.nrows, Ap, Aj, Ax, x, y);
   ref.dcsrmv(A.nrows, A.indptr, A.indices, A.data, xs, yRef);
   check("dcsrmv", arena.f64(y, A.nrows), yRef, 1e-12);
   k.dcsrmtv(A.nrows, Ap, Aj, Ax, v, g);
   ref.dcsrmtv(A.nrows, A.indptr, A.indices, A.data, vs, gRef);
   check("dcsrmtv", arena.f64(g, A.ncols), gRef, 1e-10);
+  k.dcsrmtv3(A.nrows, Ap, Aj, Ax, v, v, v, g3, g3 + 8 * A.ncols, g3 + 16 * A.ncols);
+  check("dcsrmtv3", arena.f64(g3 + 16 * A.ncols, A.ncols), gRef, 1e-10);
 
   const t = await race(
     [
@@ -60,6 +64,10 @@ for (const s of shapes) {
       { name: "ref mv", run: () => ref.dcsrmv(A.nrows, A.indptr, A.indices, A.data, xs, yRef) },
       { name: "wasm mtv", run: () => { arena.f64(g, A.ncols).fill(0); k.dcsrmtv(A.nrows, Ap, Aj, Ax, v, g); } },
       { name: "ref mtv", run: () => { gRef.fill(0); ref.dcsrmtv(A.nrows, A.indptr, A.indices, A.data, vs, gRef); } },
+      // Three transposed products (the rescaled gradient and rank-2 vectors): one pass, or three.
+      { name: "wasm mtv3", run: () => { arena.f64(g3, 3 * A.ncols).fill(0); k.dcsrmtv3(A.nrows, Ap, Aj, Ax, v, v, v, g3, g3 + 8 * A.ncols, g3 + 16 * A.ncols); } },
+      { name: "wasm 3 mtv", run: () => { arena.f64(g3, 3 * A.ncols).fill(0); for (let j = 0; j < 3; j++) k.dcsrmtv(A.nrows, Ap, Aj, Ax, v, g3 + 8 * j * A.ncols); } },
+      { name: "ref mtv3", run: () => { g3Ref.forEach((y) => y.fill(0)); ref.dcsrmtv3(A.nrows, A.indptr, A.indices, A.data, [vs, vs, vs], g3Ref); } },
     ],
     rounds,
   );
@@ -76,6 +84,12 @@ for (const s of shapes) {
       "stream_GB/s": stream_,
     });
   }
+  line({
+    case: `dcsrmtv3 ${s.label} ${A.nrows}x${A.ncols} nnz=${nnz}`,
+    ms: t.get("wasm mtv3")!,
+    vs_ref: t.get("ref mtv3")! / t.get("wasm mtv3")!,
+    vs_three_dcsrmtv: t.get("wasm 3 mtv")! / t.get("wasm mtv3")!,
+  });
   arena.release(mark);
 }
 

@@ -2,6 +2,9 @@
 // The worker pool: the same bits for every thread count, faults that reject instead of hanging,
 // aborts, concurrent solves, a flat heap over many solves, and a process that exits after close().
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { pathToFileURL } from "node:url";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { createPool, generateProblem, HyperregError, HyperregRangeError, sensitivity, solve } from "../src/index.js";
@@ -155,6 +158,19 @@ test("a worker script that cannot load rejects createPool with ERR_WORKER_CRASHE
   const e = await rejection(createPool({ threads: 2, workerUrl: new URL("./no-such-worker.js", import.meta.url) }));
   assert.instance(e, HyperregError);
   assert.is((e as HyperregError).code, "ERR_WORKER_CRASHED");
+});
+
+test("a worker script that loads but never answers the handshake is given up after startTimeoutMs", async () => {
+  const dir = mkdtempSync(`${tmpdir()}/hyperreg-pool-`);
+  // Alive (a timer keeps it running), but not the worker entry: it never answers.
+  writeFileSync(`${dir}/silent.mjs`, "setInterval(() => {}, 1000);\n");
+  const t0 = performance.now();
+  const e = await rejection(createPool({ threads: 2, workerUrl: pathToFileURL(`${dir}/silent.mjs`), startTimeoutMs: 300 }));
+  const ms = performance.now() - t0;
+  assert.instance(e, HyperregError);
+  assert.is((e as HyperregError).code, "ERR_WORKER_CRASHED");
+  assert.match((e as Error).message, /handshake within 300 ms/);
+  assert.ok(ms < 2000, `gave up after ${ms.toFixed(0)} ms`);
 });
 
 test("abort stops a long pooled solve within one Newton step", async () => {

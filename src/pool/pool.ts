@@ -31,6 +31,8 @@ export interface PoolOptions {
   threads?: number;
   /** Where the worker entry (blocks.worker.js) is served, when a bundler moved it. */
   workerUrl?: URL | string;
+  /** How long a worker may take to load and answer the handshake (default 30 s) before it counts as crashed. */
+  startTimeoutMs?: number;
 }
 
 export interface LoadOptions {
@@ -46,6 +48,7 @@ export type ModelProblem = Omit<SolveProblem, "A"> & { A?: CsrMatrix };
 
 const MAX_THREADS = 256;
 const DEFAULT_CAP = 8;
+const DEFAULT_START_TIMEOUT_MS = 30_000;
 
 function crashed(reason: string, index: number): HyperregError {
   return new HyperregError("ERR_WORKER_CRASHED", `worker ${index}: ${reason}`);
@@ -112,6 +115,7 @@ export class Pool {
     private readonly url: URL,
     private readonly module: WebAssembly.Module,
     first: WorkerSlot[],
+    private readonly startTimeoutMs = DEFAULT_START_TIMEOUT_MS,
   ) {
     this.slots = first.slice();
     this.starting = first.map(() => null);
@@ -149,7 +153,7 @@ export class Pool {
     this.assertOpen();
     const s = this.slots[index];
     if (s?.alive === true) return s;
-    this.starting[index] ??= startWorker(this.url, this.module, index).then(
+    this.starting[index] ??= startWorker(this.url, this.module, index, this.startTimeoutMs).then(
       (fresh) => {
         this.starting[index] = null;
         if (this.closed) fresh.kill(new HyperregError("ERR_ABORTED", "the pool was closed"));
@@ -180,15 +184,22 @@ export class Pool {
   }
 }
 
-async function startWorker(url: URL, module: WebAssembly.Module, index: number): Promise<WorkerSlot> {
+/**
+ * Spawns worker `index` and waits for its handshake. A script that loads but never answers (not
+ * the worker entry, or stuck) would leave the promise pending: after `timeoutMs` it is killed.
+ */
+async function startWorker(url: URL, module: WebAssembly.Module, index: number, timeoutMs: number): Promise<WorkerSlot> {
   const spawned = await spawnWorker(url);
   if (spawned === null) throw new HyperregError("ERR_WORKER_CRASHED", "this runtime cannot make workers any more");
   const slot = new WorkerSlot(spawned, index);
+  const timer = setTimeout(() => slot.kill(crashed(`no answer to the handshake within ${timeoutMs} ms from ${url.href}; is it blocks.worker.js?`, index)), timeoutMs);
   try {
     await slot.request((api) => api.init(module));
   } catch (e) {
     slot.kill(e instanceof HyperregError ? e : crashed(String(e), index));
     throw e;
+  } finally {
+    clearTimeout(timer);
   }
   return slot;
 }
@@ -204,16 +215,20 @@ export async function createPool(options: PoolOptions = {}): Promise<Pool> {
   const module = await kernelModule();
   installErrorTransfer();
   const threads = t ?? Math.min(await hardwareConcurrency(), DEFAULT_CAP);
+  const startTimeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
+  if (!(startTimeoutMs > 0 && startTimeoutMs <= 2 ** 31 - 1)) {
+    throw new HyperregRangeError("ERR_INVALID_VALUE", `invalid options.startTimeoutMs: expected a positive number of milliseconds, received ${describe(startTimeoutMs)}`, { argument: "options.startTimeoutMs", value: startTimeoutMs });
+  }
   if (threads === 0) return new Pool(0, url, module, []);
   // Without a worker constructor (edge runtimes) the same API works in the calling thread.
   if (!(await canSpawnWorkers())) return new Pool(0, url, module, []);
-  const started = await Promise.allSettled(Array.from({ length: threads }, (_, i) => startWorker(url, module, i)));
+  const started = await Promise.allSettled(Array.from({ length: threads }, (_, i) => startWorker(url, module, i, startTimeoutMs)));
   const failed = started.find((s) => s.status === "rejected");
   if (failed !== undefined) {
     for (const s of started) if (s.status === "fulfilled") s.value.kill(new HyperregError("ERR_ABORTED", "the pool did not start"));
     throw failed.reason;
   }
-  return new Pool(threads, url, module, started.map((s) => (s as PromiseFulfilledResult<WorkerSlot>).value));
+  return new Pool(threads, url, module, started.map((s) => (s as PromiseFulfilledResult<WorkerSlot>).value), startTimeoutMs);
 }
 
 /** Contiguous runs of blocks per worker, in block order: worker w owns blocks [lo, hi). */

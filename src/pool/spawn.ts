@@ -29,6 +29,19 @@ function messageOf(e: unknown): string {
   return String(e);
 }
 
+/** A one-shot death notice: `die` reaches the listener once, whichever event comes first. */
+function deathNotice() {
+  let listener: ((reason: string) => void) | null = null;
+  return {
+    onDeath: (l: (reason: string) => void) => void (listener = l),
+    die: (reason: string) => {
+      const l = listener;
+      listener = null;
+      l?.(reason);
+    },
+  };
+}
+
 /** Whether this runtime can make workers at all. */
 export async function canSpawnWorkers(): Promise<boolean> {
   return typeof Worker === "function" || typeof (await nodeWorkers())?.Worker === "function";
@@ -46,18 +59,13 @@ export async function spawnWorker(url: URL): Promise<Spawned | null> {
 async function spawn(url: URL): Promise<Spawned | null> {
   if (typeof Worker === "function") {
     const worker = new Worker(url, { type: "module" });
-    let listener: ((reason: string) => void) | null = null;
-    const die = (reason: string) => {
-      const l = listener;
-      listener = null;
-      l?.(reason);
-    };
+    const { onDeath, die } = deathNotice();
     worker.addEventListener("error", (ev) => {
       ev.preventDefault();
       die(ev.message ? `the worker failed: ${ev.message}` : `the worker script ${url.href} failed to load or threw`);
     });
     worker.addEventListener("messageerror", () => die("a message from the worker could not be read"));
-    return { endpoint: worker, onDeath: (l) => void (listener = l), terminate: () => worker.terminate() };
+    return { endpoint: worker, onDeath, terminate: () => worker.terminate() };
   }
   const threads = await nodeWorkers();
   if (threads === null || typeof threads.Worker !== "function") return null;
@@ -65,17 +73,12 @@ async function spawn(url: URL): Promise<Spawned | null> {
   const inherited = (globalThis as { process?: { execArgv?: string[] } }).process?.execArgv ?? [];
   const execArgv = inherited.filter((a) => !a.startsWith("--input-type"));
   const worker = new threads.Worker(url, execArgv.length < inherited.length ? { execArgv } : {});
-  let listener: ((reason: string) => void) | null = null;
-  const die = (reason: string) => {
-    const l = listener;
-    listener = null;
-    l?.(reason);
-  };
+  const { onDeath, die } = deathNotice();
   // An unhandled "error" event would end the whole process: always listen.
   worker.on("error", (e) => die(`the worker failed: ${messageOf(e)}`));
   worker.on("exit", (code) => die(`the worker exited with code ${code}`));
   worker.on("messageerror", (e) => die(`a message from the worker could not be read: ${messageOf(e)}`));
-  return { endpoint: nodeEndpoint(worker), onDeath: (l) => void (listener = l), terminate: () => void worker.terminate() };
+  return { endpoint: nodeEndpoint(worker), onDeath, terminate: () => void worker.terminate() };
 }
 
 /** Logical cores of this machine, where the runtime tells. */

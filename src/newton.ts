@@ -125,7 +125,7 @@ export async function newton(engine: Engine, objective: Objective, dense: DenseW
         break;
       }
       for (let i = 0; i < x.length; i++) x[i]! += t * dx[i]!;
-      ev = await objective.step(t);
+      ev = t === 1 && trial.atFullStep !== undefined ? trial.atFullStep : await objective.step(t);
       gradNorm = norm2(ev.grad);
       if (gradNorm <= tol) {
         // z was carried along the steps; confirm the gradient test on z = A x computed afresh.

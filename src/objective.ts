@@ -26,8 +26,9 @@ export function createObjective(kind: ProblemKind, engine: Engine, b: Float64Arr
       kind,
       evaluate: (x) => engine.evaluate(x),
       step: (t) => engine.step(t),
-      direction: (dx) => engine.direction(dx),
-      cgDirection: (carry) => engine.cgDirection(carry),
+      // The full step is evaluated with the line's first trial: one request per Newton step fewer.
+      direction: (dx) => engine.tryDirection(dx),
+      cgDirection: (carry) => engine.tryCgDirection(carry),
       lossAt: (t) => engine.lossAt(t),
     };
   }

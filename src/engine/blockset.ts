@@ -113,6 +113,8 @@ interface Resident {
   Dt: number;
   /** A p of the last Hessian-vector product, kept while CG builds dz = A dx (0 until first used). */
   Av: number;
+  /** The line search's base point while a speculative step is taken (see tryDirection), else 0. */
+  zBase: number;
   /**
    * Rescaled only (0 until then): u = f(z), u' = f'(z), the certificate weights e, u' b, and the
    * J half's leverage scores and sample weights. B holds u'^2 + e there, so the exact Gram and the
@@ -129,6 +131,8 @@ interface Resident {
 export class BlockSet {
   private readonly blocks: Resident[] = [];
   private f = 0;
+  /** Whether z holds the speculative point z + dz of tryDirection and zBase the line's start. */
+  private speculative = false;
   // Scratch shared by all blocks.
   private readonly x: number;
   private readonly out: number;
@@ -175,6 +179,7 @@ export class BlockSet {
         lev: 0,
         Dt: 0,
         Av: 0,
+        zBase: 0,
         u: 0,
         up: 0,
         e: 0,
@@ -226,6 +231,7 @@ export class BlockSet {
    */
   setProblem(f: number, perBlock: readonly ProblemData[], rescaled = false): void {
     this.f = f;
+    this.speculative = false;
     perBlock.forEach((p, i) => {
       const r = this.blocks[i]!;
       this.arena.f64(r.b, r.nrows).set(p.b);
@@ -243,13 +249,52 @@ export class BlockSet {
   evaluate(x: Float64Array): EvalPartial[] {
     const { k } = this.arena;
     this.arena.f64(this.x, this.ncols).set(x);
+    this.speculative = false;
     for (const r of this.blocks) k.dcsrmv(r.nrows, r.Ap, r.Aj, r.Ax, this.x, r.z);
     return this.weigh();
   }
 
-  /** Takes the step x + t dx of the last `direction`: z += t dz (no pass over A), then evaluates. */
+  /** Takes the step x + t dx of the last direction: z += t dz (no pass over A), then evaluates. */
   step(t: number): EvalPartial[] {
-    for (const r of this.blocks) this.arena.k.daxpy(r.nrows, t, r.dz, r.z);
+    const a = this.arena;
+    for (const r of this.blocks) {
+      // After tryDirection z holds the full step: start again from the line's base point.
+      if (this.speculative) a.f64(r.z, r.nrows).set(a.f64(r.zBase, r.nrows));
+      a.k.daxpy(r.nrows, t, r.dz, r.z);
+    }
+    this.speculative = false;
+    return this.weigh();
+  }
+
+  /**
+   * dz = A dx, then the full step taken ahead of the line search's verdict: z + dz evaluated as
+   * `step(1)` would (the same operations, so the same bits). When the line search accepts t = 1 the
+   * caller has the next evaluation without another request; otherwise lossAt and step work from
+   * the line's base point, kept in zBase.
+   */
+  tryDirection(dx: Float64Array): EvalPartial[] {
+    const { k } = this.arena;
+    this.arena.f64(this.x, this.ncols).set(dx);
+    for (const r of this.blocks) k.dcsrmv(r.nrows, r.Ap, r.Aj, r.Ax, this.x, r.dz);
+    return this.speculate();
+  }
+
+  /** tryDirection for the dz that CG built (see hessVec), completed with its last step. */
+  tryCgDirection(carry: number): EvalPartial[] {
+    for (const r of this.blocks) this.arena.k.daxpy(r.nrows, carry, r.Av, r.dz);
+    return this.speculate();
+  }
+
+  private speculate(): EvalPartial[] {
+    const a = this.arena;
+    for (const r of this.blocks) {
+      if (r.zBase === 0) r.zBase = a.allocF64(r.nrows);
+      // Swap the buffers: the base keeps z's exact bits, z becomes base + 1 * dz.
+      [r.z, r.zBase] = [r.zBase, r.z];
+      a.f64(r.z, r.nrows).set(a.f64(r.zBase, r.nrows));
+      a.k.daxpy(r.nrows, 1, r.dz, r.z);
+    }
+    this.speculative = true;
     return this.weigh();
   }
 
@@ -366,12 +411,14 @@ export class BlockSet {
   direction(dx: Float64Array): LinePartial[] {
     const { k } = this.arena;
     this.arena.f64(this.x, this.ncols).set(dx);
+    this.speculative = false;
     for (const r of this.blocks) k.dcsrmv(r.nrows, r.Ap, r.Aj, r.Ax, this.x, r.dz);
     return this.lossAt(1);
   }
 
   /** Completes the dz that CG built (see hessVec) with its last step and returns the loss at z + dz. */
   cgDirection(carry: number): LinePartial[] {
+    this.speculative = false;
     for (const r of this.blocks) this.arena.k.daxpy(r.nrows, carry, r.Av, r.dz);
     return this.lossAt(1);
   }
@@ -380,7 +427,7 @@ export class BlockSet {
   lossAt(t: number): LinePartial[] {
     const { k } = this.arena;
     const values = this.blocks.map((r) => {
-      const info = k.dhyploss(this.f, r.nrows, r.z, r.dz, t, r.b, r.w2, this.out);
+      const info = k.dhyploss(this.f, r.nrows, this.speculative ? r.zBase : r.z, r.dz, t, r.b, r.w2, this.out);
       return { loss: this.arena.f64(this.out, 1)[0]!, overflowRow: info > 0 ? r.block.rowStart + info - 1 : -1 };
     });
     return this.scalars(values, (a, v) => ({ loss: a.loss + v.loss, overflowRow: a.overflowRow >= 0 ? a.overflowRow : v.overflowRow }));

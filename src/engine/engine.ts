@@ -35,11 +35,14 @@ export interface RescaledTerms {
 export interface LineValue {
   loss: number;
   overflowRow: number;
+  /** The evaluation at the full step, when it was taken ahead of the verdict (tryDirection). */
+  atFullStep?: Evaluation;
 }
 
 /** The BlockSet methods that return per-block partials (everything but loading and setProblem). */
 export type BlockMethod =
   | "evaluate" | "step" | "exactGram" | "negativeGram" | "sketch" | "sampleGram" | "hessVec" | "direction" | "cgDirection" | "lossAt"
+  | "tryDirection" | "tryCgDirection"
   | "resEvaluate" | "resStep" | "resWeigh" | "resLossAt" | "resDirection" | "resCgDirection" | "resSketch" | "resSampleGram";
 
 /** Runs `method` on every block and resolves to the partials in block order. */
@@ -104,6 +107,18 @@ export abstract class BlockEngine implements EngineShape {
   /** Finishes the dz built by CG with its last step length and returns the loss at x + dx. */
   async cgDirection(carry: number): Promise<LineValue> {
     return reduceLine(await this.run("cgDirection", [carry]));
+  }
+
+  /**
+   * `direction` that also evaluates at the full step x + dx (BlockSet.tryDirection): when the line
+   * search takes t = 1, the next iterate costs no request of its own.
+   */
+  async tryDirection(dx: Float64Array): Promise<LineValue> {
+    return fullStep(reduceEval(await this.run("tryDirection", [dx])));
+  }
+
+  async tryCgDirection(carry: number): Promise<LineValue> {
+    return fullStep(reduceEval(await this.run("tryCgDirection", [carry])));
   }
 
   async lossAt(t: number): Promise<LineValue> {
@@ -183,6 +198,10 @@ export function reduceEval(parts: readonly EvalPartial[]): Evaluation {
     negatives += p.negatives;
   }
   return { loss, grad: sumInOrder(parts.map((p) => p.grad)), overflowRow, minB, negatives };
+}
+
+function fullStep(ev: Evaluation): LineValue {
+  return { loss: ev.overflowRow >= 0 ? Infinity : ev.loss, overflowRow: ev.overflowRow, atFullStep: ev };
 }
 
 export function reduceLine(parts: readonly LinePartial[]): LineValue {

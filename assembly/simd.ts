@@ -58,3 +58,28 @@
     }
   }
 }
+
+/**
+ * out[0..8) = sum_p Ax[p] * Qc[Aj[p] * k .. + 8) over the nonzeros p in [start, end) of one CSR row
+ * (byte pointers; Qc points at column c of a row-major d x k matrix Q): eight columns of a_i^T Q,
+ * summed in four registers while the row streams from cache.
+ */
+// @ts-ignore: decorator
+@inline export function rowTimesQ8(start: i32, end: i32, Ax: usize, Aj: usize, Qc: usize, k: i32, out: usize): void {
+  let t0 = f64x2.splat(0.0);
+  let t1 = f64x2.splat(0.0);
+  let t2 = f64x2.splat(0.0);
+  let t3 = f64x2.splat(0.0);
+  for (let p = start; p < end; p++) {
+    const a = f64x2.splat(load<f64>(Ax + (<usize>p << 3)));
+    const q = Qc + ((<usize>load<i32>(Aj + (<usize>p << 2)) * <usize>k) << 3);
+    t0 = f64x2.add(t0, f64x2.mul(a, v128.load(q)));
+    t1 = f64x2.add(t1, f64x2.mul(a, v128.load(q, 16)));
+    t2 = f64x2.add(t2, f64x2.mul(a, v128.load(q, 32)));
+    t3 = f64x2.add(t3, f64x2.mul(a, v128.load(q, 48)));
+  }
+  v128.store(out, t0);
+  v128.store(out, t1, 16);
+  v128.store(out, t2, 32);
+  v128.store(out, t3, 48);
+}

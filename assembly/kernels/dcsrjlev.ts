@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-import { ddot, daxpy } from "../simd";
+import { ddot, daxpy, rowTimesQ8 } from "../simd";
 
 /**
  * Approximate leverage scores of the rescaled Hessian's stacked PSD factor
@@ -39,19 +39,11 @@ export function dcsrjlev(
       // k a multiple of 8 (the common JL widths): eight columns of t_i at a time in four registers,
       // then j_i^T Q = up_i t_i - b_i pq lane by lane; both norms are sums over the chunks.
       for (let c = 0; c < k; c += 8) {
-        let t0 = f64x2.splat(0.0);
-        let t1 = f64x2.splat(0.0);
-        let t2 = f64x2.splat(0.0);
-        let t3 = f64x2.splat(0.0);
-        const Qc = Q + (<usize>c << 3);
-        for (let q = start; q < end; q++) {
-          const a = f64x2.splat(load<f64>(Ax + (<usize>q << 3)));
-          const row = Qc + ((<usize>load<i32>(Aj + (<usize>q << 2)) * <usize>k) << 3);
-          t0 = f64x2.add(t0, f64x2.mul(a, v128.load(row)));
-          t1 = f64x2.add(t1, f64x2.mul(a, v128.load(row, 16)));
-          t2 = f64x2.add(t2, f64x2.mul(a, v128.load(row, 32)));
-          t3 = f64x2.add(t3, f64x2.mul(a, v128.load(row, 48)));
-        }
+        rowTimesQ8(start, end, Ax, Aj, Q + (<usize>c << 3), k, tmp);
+        const t0 = v128.load(tmp);
+        const t1 = v128.load(tmp, 16);
+        const t2 = v128.load(tmp, 32);
+        const t3 = v128.load(tmp, 48);
         const s = f64x2.add(f64x2.add(f64x2.mul(t0, t0), f64x2.mul(t1, t1)), f64x2.add(f64x2.mul(t2, t2), f64x2.mul(t3, t3)));
         tt += f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
         const u = f64x2.splat(upi);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-import { ddot, daxpy } from "../simd";
+import { ddot, daxpy, rowTimesQ8 } from "../simd";
 
 /**
  * Approximate leverage scores of G = diag(sqrt(D)) A for a CSR row block:
@@ -28,19 +28,11 @@ export function dcsrlev(nrows: i32, Ap: usize, Aj: usize, Ax: usize, D: usize, Q
       // sums in four registers; the row stays in cache between the chunks.
       let ss = 0.0;
       for (let c = 0; c < k; c += 8) {
-        let t0 = f64x2.splat(0.0);
-        let t1 = f64x2.splat(0.0);
-        let t2 = f64x2.splat(0.0);
-        let t3 = f64x2.splat(0.0);
-        const Qc = Q + (<usize>c << 3);
-        for (let p = start; p < end; p++) {
-          const a = f64x2.splat(load<f64>(Ax + (<usize>p << 3)));
-          const q = Qc + ((<usize>load<i32>(Aj + (<usize>p << 2)) * <usize>k) << 3);
-          t0 = f64x2.add(t0, f64x2.mul(a, v128.load(q)));
-          t1 = f64x2.add(t1, f64x2.mul(a, v128.load(q, 16)));
-          t2 = f64x2.add(t2, f64x2.mul(a, v128.load(q, 32)));
-          t3 = f64x2.add(t3, f64x2.mul(a, v128.load(q, 48)));
-        }
+        rowTimesQ8(start, end, Ax, Aj, Q + (<usize>c << 3), k, tmp);
+        const t0 = v128.load(tmp);
+        const t1 = v128.load(tmp, 16);
+        const t2 = v128.load(tmp, 32);
+        const t3 = v128.load(tmp, 48);
         const s = f64x2.add(f64x2.add(f64x2.mul(t0, t0), f64x2.mul(t1, t1)), f64x2.add(f64x2.mul(t2, t2), f64x2.mul(t3, t3)));
         ss += f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
       }

@@ -42,6 +42,22 @@
   }
 }
 
+/** y[k] += a * x[k] + b * z[k] for k < n (byte pointers): two rows into y with one pass over y. */
+// @ts-ignore: decorator
+@inline export function daxpy2(n: i32, a: f64, x: usize, b: f64, z: usize, y: usize): void {
+  const av = f64x2.splat(a);
+  const bv = f64x2.splat(b);
+  let k = 0;
+  for (; k + 2 <= n; k += 2) {
+    const o = <usize>k << 3;
+    v128.store(y + o, f64x2.add(v128.load(y + o), f64x2.add(f64x2.mul(av, v128.load(x + o)), f64x2.mul(bv, v128.load(z + o)))));
+  }
+  for (; k < n; k++) {
+    const o = <usize>k << 3;
+    store<f64>(y + o, load<f64>(y + o) + (a * load<f64>(x + o) + b * load<f64>(z + o)));
+  }
+}
+
 /**
  * y[Aj[k]] += c * Ax[k] for the nonzeros k in [start, end) of one CSR row (byte pointers; y indexed by
  * column): a SIMD axpy when the row's columns form one contiguous run, a scatter otherwise.

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-import { ddot, daxpy } from "../simd";
+import { ddot, daxpy, daxpy2 } from "../simd";
 
 /**
  * y += A^T diag(D) A v for a CSR row block: the Hessian-vector product of a Gram form, in one
@@ -12,6 +12,10 @@ import { ddot, daxpy } from "../simd";
  *   v[ncols]    f64
  *   y[ncols]    f64  updated
  *   t[nrows]    f64  written with A v when t != 0 (then rows with D[i] == 0 are not skipped)
+ *
+ * Two consecutive rows over the same contiguous columns (dense rows) update y together,
+ * y += (c_i a_i + c_{i+1} a_{i+1}), halving the loads and stores of y. Which rows pair depends on
+ * the block's rows alone (the tiling), so the bits still do not depend on the thread count.
  *
  * Complexity: O(nrows + 2 nnz).
  */
@@ -26,6 +30,24 @@ export function dcsrsymv(nrows: i32, Ap: usize, Aj: usize, Ax: usize, D: usize, 
       const j1 = load<i32>(Aj + (<usize>(end - 1) << 2));
       const row = Ax + (<usize>start << 3);
       const contiguous = j1 - j0 == len - 1;
+      // Two dense rows over the same columns (dense-row matrices): one pass over y for both.
+      if (contiguous && i + 1 < nrows) {
+        const end2 = load<i32>(Ap + ((<usize>i + 2) << 2));
+        const d2 = load<f64>(D + ((<usize>i + 1) << 3));
+        if (end2 - end == len && load<i32>(Aj + (<usize>end << 2)) == j0 && load<i32>(Aj + (<usize>(end2 - 1) << 2)) == j1) {
+          const row2 = Ax + (<usize>end << 3);
+          const s1 = ddot(len, row, v + (<usize>j0 << 3));
+          const s2 = ddot(len, row2, v + (<usize>j0 << 3));
+          if (t != 0) {
+            store<f64>(t + (<usize>i << 3), s1);
+            store<f64>(t + ((<usize>i + 1) << 3), s2);
+          }
+          daxpy2(len, di * s1, row, d2 * s2, row2, y + (<usize>j0 << 3));
+          start = end2;
+          i++;
+          continue;
+        }
+      }
       let s = 0.0;
       if (contiguous) {
         s = ddot(len, row, v + (<usize>j0 << 3));

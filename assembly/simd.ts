@@ -78,10 +78,10 @@
 /**
  * out[0..8) = sum_p Ax[p] * Qc[Aj[p] * k .. + 8) over the nonzeros p in [start, end) of one CSR row
  * (byte pointers; Qc points at column c of a row-major d x k matrix Q): eight columns of a_i^T Q,
- * summed in four registers while the row streams from cache.
+ * summed in four registers while the row streams from cache. Returns their sum of squares.
  */
 // @ts-ignore: decorator
-@inline export function rowTimesQ8(start: i32, end: i32, Ax: usize, Aj: usize, Qc: usize, k: i32, out: usize): void {
+@inline export function rowTimesQ8(start: i32, end: i32, Ax: usize, Aj: usize, Qc: usize, k: i32, out: usize): f64 {
   let t0 = f64x2.splat(0.0);
   let t1 = f64x2.splat(0.0);
   let t2 = f64x2.splat(0.0);
@@ -98,4 +98,6 @@
   v128.store(out, t1, 16);
   v128.store(out, t2, 32);
   v128.store(out, t3, 48);
+  const s = f64x2.add(f64x2.add(f64x2.mul(t0, t0), f64x2.mul(t1, t1)), f64x2.add(f64x2.mul(t2, t2), f64x2.mul(t3, t3)));
+  return f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
 }

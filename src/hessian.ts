@@ -23,7 +23,7 @@ export interface Step {
   sketchRows: number | null;
   /** Whether the Hessian model was built at this step (sketch-pcg may reuse the previous one). */
   sketchFresh: boolean;
-  /** When CG built dz = A dx in the engine: the last step length still to add (engine.cgDirection). */
+  /** When CG built dz = A dx in the engine: the last step length still to add (engine.tryCgDirection). */
   dzCarry: number | null;
   cgIterations: number | null;
   /** Diagonal shift that made the model factorable (0 when none was needed). */

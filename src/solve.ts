@@ -91,7 +91,7 @@ export async function solve(problem: SolveProblem, options: SolveOptions = {}): 
     const pool = await createPool({ threads: p.threads });
     try {
       const model = await pool.load(p.A, p.blockNnz === undefined ? {} : { blockNnz: p.blockNnz });
-      return await model.solve(problem, options);
+      return await model.solvePrepared(p, t0);
     } finally {
       await pool.close();
     }

@@ -39,13 +39,11 @@ export function dcsrjlev(
       // k a multiple of 8 (the common JL widths): eight columns of t_i at a time in four registers,
       // then j_i^T Q = up_i t_i - b_i pq lane by lane; both norms are sums over the chunks.
       for (let c = 0; c < k; c += 8) {
-        rowTimesQ8(start, end, Ax, Aj, Q + (<usize>c << 3), k, tmp);
+        tt += rowTimesQ8(start, end, Ax, Aj, Q + (<usize>c << 3), k, tmp);
         const t0 = v128.load(tmp);
         const t1 = v128.load(tmp, 16);
         const t2 = v128.load(tmp, 32);
         const t3 = v128.load(tmp, 48);
-        const s = f64x2.add(f64x2.add(f64x2.mul(t0, t0), f64x2.mul(t1, t1)), f64x2.add(f64x2.mul(t2, t2), f64x2.mul(t3, t3)));
-        tt += f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
         const u = f64x2.splat(upi);
         const bv = f64x2.splat(bi);
         const pc = pq + (<usize>c << 3);

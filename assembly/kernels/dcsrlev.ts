@@ -28,13 +28,7 @@ export function dcsrlev(nrows: i32, Ap: usize, Aj: usize, Ax: usize, D: usize, Q
       // sums in four registers; the row stays in cache between the chunks.
       let ss = 0.0;
       for (let c = 0; c < k; c += 8) {
-        rowTimesQ8(start, end, Ax, Aj, Q + (<usize>c << 3), k, tmp);
-        const t0 = v128.load(tmp);
-        const t1 = v128.load(tmp, 16);
-        const t2 = v128.load(tmp, 32);
-        const t3 = v128.load(tmp, 48);
-        const s = f64x2.add(f64x2.add(f64x2.mul(t0, t0), f64x2.mul(t1, t1)), f64x2.add(f64x2.mul(t2, t2), f64x2.mul(t3, t3)));
-        ss += f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+        ss += rowTimesQ8(start, end, Ax, Aj, Q + (<usize>c << 3), k, tmp);
       }
       li = di * ss;
     } else if (end > start && di > 0.0) {

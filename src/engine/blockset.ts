@@ -245,12 +245,22 @@ export class BlockSet {
     });
   }
 
-  /** z = A x, then loss, gradient and Hessian weights at x. */
-  evaluate(x: Float64Array): EvalPartial[] {
+  /** z = A x (or dz = A x) in every block: the one pass that starts an evaluation or a line. */
+  private multiply(x: Float64Array, into: "z" | "dz"): void {
     const { k } = this.arena;
     this.arena.f64(this.x, this.ncols).set(x);
+    for (const r of this.blocks) k.dcsrmv(r.nrows, r.Ap, r.Aj, r.Ax, this.x, r[into]);
+  }
+
+  /** Adds CG's last step to the dz it built (see hessVec): dz = A dx without a pass over A. */
+  private completeCgDz(carry: number): void {
+    for (const r of this.blocks) this.arena.k.daxpy(r.nrows, carry, r.Av, r.dz);
+  }
+
+  /** z = A x, then loss, gradient and Hessian weights at x. */
+  evaluate(x: Float64Array): EvalPartial[] {
     this.speculative = false;
-    for (const r of this.blocks) k.dcsrmv(r.nrows, r.Ap, r.Aj, r.Ax, this.x, r.z);
+    this.multiply(x, "z");
     return this.weigh();
   }
 
@@ -273,15 +283,13 @@ export class BlockSet {
    * the line's base point, kept in zBase.
    */
   tryDirection(dx: Float64Array): EvalPartial[] {
-    const { k } = this.arena;
-    this.arena.f64(this.x, this.ncols).set(dx);
-    for (const r of this.blocks) k.dcsrmv(r.nrows, r.Ap, r.Aj, r.Ax, this.x, r.dz);
+    this.multiply(dx, "dz");
     return this.speculate();
   }
 
   /** tryDirection for the dz that CG built (see hessVec), completed with its last step. */
   tryCgDirection(carry: number): EvalPartial[] {
-    for (const r of this.blocks) this.arena.k.daxpy(r.nrows, carry, r.Av, r.dz);
+    this.completeCgDz(carry);
     return this.speculate();
   }
 
@@ -407,19 +415,10 @@ export class BlockSet {
     });
   }
 
-  /** dz = A dx (kept for the line search) and the loss at z + dz. */
+  /** dz = A dx and the loss at z + dz: one pass over A (the pool's benchmark times it). */
   direction(dx: Float64Array): LinePartial[] {
-    const { k } = this.arena;
-    this.arena.f64(this.x, this.ncols).set(dx);
     this.speculative = false;
-    for (const r of this.blocks) k.dcsrmv(r.nrows, r.Ap, r.Aj, r.Ax, this.x, r.dz);
-    return this.lossAt(1);
-  }
-
-  /** Completes the dz that CG built (see hessVec) with its last step and returns the loss at z + dz. */
-  cgDirection(carry: number): LinePartial[] {
-    this.speculative = false;
-    for (const r of this.blocks) this.arena.k.daxpy(r.nrows, carry, r.Av, r.dz);
+    this.multiply(dx, "dz");
     return this.lossAt(1);
   }
 
@@ -440,9 +439,7 @@ export class BlockSet {
 
   /** z = A x, u = f(z), u' = f'(z), and the block sums of u and u b. */
   resEvaluate(x: Float64Array): ResSumsPartial[] {
-    const { k } = this.arena;
-    this.arena.f64(this.x, this.ncols).set(x);
-    for (const r of this.blocks) k.dcsrmv(r.nrows, r.Ap, r.Aj, r.Ax, this.x, r.z);
+    this.multiply(x, "z");
     return this.resSums();
   }
 
@@ -528,15 +525,13 @@ export class BlockSet {
 
   /** dz = A dx (kept for the line search) and the rescaled loss terms at z + dz. */
   resDirection(dx: Float64Array, alpha0: number): ResLinePartial[] {
-    const { k } = this.arena;
-    this.arena.f64(this.x, this.ncols).set(dx);
-    for (const r of this.blocks) k.dcsrmv(r.nrows, r.Ap, r.Aj, r.Ax, this.x, r.dz);
+    this.multiply(dx, "dz");
     return this.resLossAt(1, alpha0);
   }
 
   /** As cgDirection, with the rescaled loss terms. */
   resCgDirection(carry: number, alpha0: number): ResLinePartial[] {
-    for (const r of this.blocks) this.arena.k.daxpy(r.nrows, carry, r.Av, r.dz);
+    this.completeCgDz(carry);
     return this.resLossAt(1, alpha0);
   }
 

@@ -41,7 +41,7 @@ export interface LineValue {
 
 /** The BlockSet methods that return per-block partials (everything but loading and setProblem). */
 export type BlockMethod =
-  | "evaluate" | "step" | "exactGram" | "negativeGram" | "sketch" | "sampleGram" | "hessVec" | "direction" | "cgDirection" | "lossAt"
+  | "evaluate" | "step" | "exactGram" | "negativeGram" | "sketch" | "sampleGram" | "hessVec" | "direction" | "lossAt"
   | "tryDirection" | "tryCgDirection"
   | "resEvaluate" | "resStep" | "resWeigh" | "resLossAt" | "resDirection" | "resCgDirection" | "resSketch" | "resSampleGram";
 
@@ -104,10 +104,6 @@ export abstract class BlockEngine implements EngineShape {
     return reduceLine(await this.run("direction", [dx]));
   }
 
-  /** Finishes the dz built by CG with its last step length and returns the loss at x + dx. */
-  async cgDirection(carry: number): Promise<LineValue> {
-    return reduceLine(await this.run("cgDirection", [carry]));
-  }
 
   /**
    * `direction` that also evaluates at the full step x + dx (BlockSet.tryDirection): when the line

@@ -20,7 +20,7 @@ import { type RowBlock, tileRows } from "../engine/tiling.js";
 import { describe, HyperregError, HyperregRangeError, HyperregTypeError } from "../errors.js";
 import { kernelModule, newKernels } from "../kernel-module.js";
 import { attachRunner } from "../sensitivity.js";
-import { prepare, run } from "../solve.js";
+import { type Prepared, prepare, run } from "../solve.js";
 import type { CsrMatrix, SolveOptions, SolveProblem, SolveResult } from "../types.js";
 import type { BlocksWorkerApi, FaultKind, WorkerStats } from "./protocol.js";
 import { canSpawnWorkers, hardwareConcurrency, type Spawned, spawnWorker } from "./spawn.js";
@@ -308,15 +308,19 @@ export class Model {
    */
   solve(problem: ModelProblem, options: SolveOptions = {}): Promise<SolveResult> {
     const t0 = performance.now();
-    if (this.disposed) return Promise.reject(new HyperregError("ERR_ABORTED", "the model was disposed"));
-    let p: ReturnType<typeof prepare>;
+    let p: Prepared;
     try {
       p = prepare({ ...problem, A: problem.A ?? this.A } as SolveProblem, options, this.A);
     } catch (e) {
       return Promise.reject(e);
     }
+    return this.solvePrepared(p, t0);
+  }
+
+  /** @internal A solve whose arguments `prepare` has checked (for this model's matrix). */
+  solvePrepared(p: Prepared, t0: number): Promise<SolveResult> {
     return this.exclusive(async (engine, dense) => {
-      if (options.signal?.aborted) throw new HyperregError("ERR_ABORTED", "the solve was aborted by its AbortSignal");
+      if (p.signal?.aborted) throw new HyperregError("ERR_ABORTED", "the solve was aborted by its AbortSignal");
       // The tiling is the model's (sensitivity() re-forms sums in the same order).
       const result = await run(engine, dense, { ...p, blockNnz: this.blockNnz }, t0);
       return attachRunner(result, (work) => this.exclusive(work));

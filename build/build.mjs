@@ -3,7 +3,7 @@
 // dist/wasm, type declarations into dist/types, esbuild bundles into dist/.
 // `build/` holds scripts only; every output goes to `dist/` (git-ignored).
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 
@@ -45,6 +45,8 @@ export async function build() {
     outdir: `${root}dist`,
   });
   await buildWorker(`${root}dist`);
+  // For runtimes that instantiate only bundled modules (useKernelModule); the bundle inlines the same bytes.
+  copyFileSync(`${root}dist/wasm/kernels.wasm`, `${root}dist/kernels.wasm`);
   await esbuild.build({
     ...bundleOptions,
     platform: "node",

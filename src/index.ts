@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // hyperreg: regularized and rescaled exp / cosh / sinh regression by sketched Newton in input-sparsity time.
 export { solve } from "./solve.js";
+export { useKernelModule } from "./kernel-module.js";
 export { createPool, Model, Pool } from "./pool/pool.js";
 export type { LoadOptions, ModelProblem, PoolOptions } from "./pool/pool.js";
 export { sensitivity } from "./sensitivity.js";

@@ -112,7 +112,7 @@ export class Pool {
   constructor(
     /** Worker threads; 0 when this runtime can make none and the pool works in the calling thread. */
     readonly threads: number,
-    private readonly url: URL,
+    private readonly url: URL | null,
     private readonly module: WebAssembly.Module,
     first: WorkerSlot[],
     private readonly startTimeoutMs = DEFAULT_START_TIMEOUT_MS,
@@ -153,6 +153,7 @@ export class Pool {
     this.assertOpen();
     const s = this.slots[index];
     if (s?.alive === true) return s;
+    if (this.url === null) throw new HyperregError("ERR_INTERNAL", "a pool without workers was asked for one");
     this.starting[index] ??= startWorker(this.url, this.module, index, this.startTimeoutMs).then(
       (fresh) => {
         this.starting[index] = null;
@@ -211,7 +212,6 @@ export async function createPool(options: PoolOptions = {}): Promise<Pool> {
   if (t !== undefined && !(Number.isInteger(t) && t >= 0 && t <= MAX_THREADS)) {
     throw new HyperregRangeError("ERR_INVALID_VALUE", `invalid options.threads: expected an integer from 0 to ${MAX_THREADS}, received ${describe(t)}`, { argument: "options.threads", value: t });
   }
-  const url = options.workerUrl === undefined ? new URL("./blocks.worker.js", import.meta.url) : new URL(options.workerUrl, import.meta.url);
   const module = await kernelModule();
   installErrorTransfer();
   const threads = t ?? Math.min(await hardwareConcurrency(), DEFAULT_CAP);
@@ -219,9 +219,10 @@ export async function createPool(options: PoolOptions = {}): Promise<Pool> {
   if (!(startTimeoutMs > 0 && startTimeoutMs <= 2 ** 31 - 1)) {
     throw new HyperregRangeError("ERR_INVALID_VALUE", `invalid options.startTimeoutMs: expected a positive number of milliseconds, received ${describe(startTimeoutMs)}`, { argument: "options.startTimeoutMs", value: startTimeoutMs });
   }
-  if (threads === 0) return new Pool(0, url, module, []);
-  // Without a worker constructor (edge runtimes) the same API works in the calling thread.
-  if (!(await canSpawnWorkers())) return new Pool(0, url, module, []);
+  // Without a worker constructor (edge runtimes) the same API works in the calling thread. There
+  // import.meta.url may not be a URL at all (workerd names modules), so it is read only below.
+  if (threads === 0 || !(await canSpawnWorkers())) return new Pool(0, null, module, []);
+  const url = options.workerUrl === undefined ? new URL("./blocks.worker.js", import.meta.url) : new URL(options.workerUrl, import.meta.url);
   const started = await Promise.allSettled(Array.from({ length: threads }, (_, i) => startWorker(url, module, i, startTimeoutMs)));
   const failed = started.find((s) => s.status === "rejected");
   if (failed !== undefined) {

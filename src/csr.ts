@@ -5,7 +5,7 @@
 // so the solver may hand its buffers to workers (or transfer them) without surprising the caller,
 // and a caller who later edits their arrays cannot change a matrix that was already checked.
 import { describe, HyperregRangeError, HyperregTypeError } from "./errors.js";
-import type { CsrMatrix } from "./types.js";
+import type { CsrInput, CsrMatrix } from "./types.js";
 
 /** Sizes, indices and row pointers are stored in Int32Array, so all of them stay below 2^31. */
 const INDEX_LIMIT = 2 ** 31;
@@ -13,13 +13,6 @@ const INDEX_LIMIT = 2 ** 31;
 /** Rows up to this long are sorted by insertion sort: cheaper than a comparator sort on short rows. */
 const INSERTION_SORT_MAX = 32;
 
-export interface CsrInput {
-  nrows: number;
-  ncols: number;
-  indptr: ArrayLike<number>;
-  indices: ArrayLike<number>;
-  data: ArrayLike<number>;
-}
 
 export interface CsrOptions {
   /**

@@ -6,7 +6,7 @@ import { type Arena, createKernels } from "./kernels.js";
 
 let compiled: Promise<WebAssembly.Module> | undefined;
 
-/** The compiled kernel module, memoised: compile once, instantiate per worker. */
+/** @internal The compiled kernel module, memoised: compile once, instantiate per worker. */
 export function kernelModule(): Promise<WebAssembly.Module> {
   compiled ??= WebAssembly.compile(kernelBytes).catch((e: unknown) => {
     compiled = undefined;
@@ -38,7 +38,7 @@ export function useKernelModule(module: WebAssembly.Module): void {
   compiled = Promise.resolve(module);
 }
 
-/** A fresh kernel instance in this thread. */
+/** @internal A fresh kernel instance in this thread. */
 export async function newKernels(): Promise<Arena> {
   return createKernels(await kernelModule());
 }

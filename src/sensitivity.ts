@@ -19,7 +19,7 @@ import { createObjective } from "./objective.js";
 import type { CsrMatrix, HyperbolicFunction, ProblemKind, SensitivityResult, SolveResult } from "./types.js";
 import { dot, norm2 } from "./vec.js";
 
-/** What a solve leaves on its result for `sensitivity`: plain arrays, no Wasm memory. */
+/** @internal What a solve leaves on its result for `sensitivity`: plain arrays, no Wasm memory. */
 export interface SolvedProblem {
   kind: ProblemKind;
   f: HyperbolicFunction;
@@ -36,18 +36,19 @@ export interface SolvedProblem {
   runner?: Runner;
 }
 
+/** @internal */
 export type Runner = <T>(work: (engine: Engine, dense: DenseWork) => Promise<T>) => Promise<T>;
 
 const SOLVED = Symbol("hyperreg.solved");
 
-/** Lets sensitivity() factor the Hessian where the result was solved (a pool's workers). */
+/** @internal Lets sensitivity() factor the Hessian where the result was solved (a pool's workers). */
 export function attachRunner(result: SolveResult, runner: Runner): SolveResult {
   const solved = (result as unknown as Record<symbol, SolvedProblem | undefined>)[SOLVED];
   if (solved !== undefined) solved.runner = runner;
   return result;
 }
 
-/** Keeps `data` on the result, out of sight of enumeration, JSON and structuredClone. */
+/** @internal Keeps `data` on the result, out of sight of enumeration, JSON and structuredClone. */
 export function attachProblem(result: SolveResult, data: SolvedProblem): SolveResult {
   Object.defineProperty(result, SOLVED, { value: data, enumerable: false });
   return result;

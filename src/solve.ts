@@ -32,6 +32,7 @@ function optionalNumber(options: SolveOptions, key: "eps" | "sketchSize" | "seed
 }
 
 /**
+ * @internal
  * Everything a solve needs, validated and copied (the caller's arrays are never touched). `loaded`
  * is the matrix of a pool's model, which `problem.A` may repeat but not replace.
  */
@@ -70,6 +71,7 @@ export function prepare(problem: SolveProblem, options: SolveOptions, loaded?: C
   return { kind, f: problem.f, A, b, w2, hessian, sampleSize, seed, tol, maxIterations, lineSearch: options.lineSearch ?? true, onIteration: options.onIteration, signal, x0, threads, blockNnz };
 }
 
+/** @internal */
 export type Prepared = ReturnType<typeof prepare>;
 
 /**
@@ -99,7 +101,7 @@ export async function solve(problem: SolveProblem, options: SolveOptions = {}): 
   return run(await LocalEngine.create(p.A, p.blockNnz), new DenseWork(await newKernels(), p.A.ncols), p, t0);
 }
 
-/** The Newton loop for a prepared problem on a loaded engine. */
+/** @internal The Newton loop for a prepared problem on a loaded engine. */
 export async function run(engine: Engine, dense: DenseWork, p: Prepared, t0: number): Promise<SolveResult> {
   await engine.setProblem(F_CODE[p.f], p.b, p.w2, p.kind === "rescaled");
   let used: HessianUsed;

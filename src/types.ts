@@ -12,6 +12,15 @@ export interface CsrMatrix {
   readonly data: Float64Array;
 }
 
+/** A CSR matrix in plain arrays: what csr() checks and copies (solve() does so itself when given one). */
+export interface CsrInput {
+  nrows: number;
+  ncols: number;
+  indptr: ArrayLike<number>;
+  indices: ArrayLike<number>;
+  data: ArrayLike<number>;
+}
+
 export type HyperbolicFunction = "exp" | "cosh" | "sinh";
 export type ProblemKind = "regularized" | "rescaled";
 export type HessianMode = "auto" | "exact" | "sketch" | "sketch-pcg";
@@ -29,7 +38,8 @@ export type Status =
 export interface SolveProblem {
   problem?: ProblemKind;
   f: HyperbolicFunction;
-  A: CsrMatrix;
+  /** From csr() or a parser, or plain arrays, which are checked and copied. */
+  A: CsrMatrix | CsrInput;
   b: ArrayLike<number>;
   /** Regularization weights: one per row, or one number for all rows. */
   w: ArrayLike<number> | number;

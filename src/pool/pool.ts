@@ -21,7 +21,7 @@ import { describe, HyperregError, HyperregRangeError, HyperregTypeError } from "
 import { kernelModule, newKernels } from "../kernel-module.js";
 import { attachRunner } from "../sensitivity.js";
 import { type Prepared, prepare, run } from "../solve.js";
-import type { CsrMatrix, SolveOptions, SolveProblem, SolveResult } from "../types.js";
+import type { CsrInput, CsrMatrix, SolveOptions, SolveProblem, SolveResult } from "../types.js";
 import type { BlocksWorkerApi, FaultKind, WorkerStats } from "./protocol.js";
 import { canSpawnWorkers, hardwareConcurrency, type Spawned, spawnWorker } from "./spawn.js";
 import { buffersOf, installErrorTransfer } from "./wire.js";
@@ -122,7 +122,7 @@ export class Pool {
   }
 
   /** Loads A's row blocks into the workers (or, without workers, into this thread) for many solves. */
-  async load(A: CsrMatrix, options: LoadOptions = {}): Promise<Model> {
+  async load(A: CsrMatrix | CsrInput, options: LoadOptions = {}): Promise<Model> {
     this.assertOpen();
     const matrix = asCsr(A);
     const blockNnz = options.blockNnz;

@@ -50,6 +50,7 @@ function certificateAt(ev: Evaluation): Certificate {
 
 export async function newton(engine: Engine, objective: Objective, dense: DenseWork, cfg: NewtonConfig, setupMs: number): Promise<SolveResult> {
   const start = performance.now();
+  const passes = engine.passes;
   const timings = { totalMs: 0, setupMs, hessianMs: 0, solveMs: 0, lineSearchMs: 0 };
   const x = cfg.x0.slice();
   const history: IterationInfo[] = [];
@@ -183,6 +184,7 @@ export async function newton(engine: Engine, objective: Objective, dense: DenseW
     tol,
     history,
     timings,
+    passes: engine.passes - passes,
     threads: engine.threads,
   };
 }

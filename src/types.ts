@@ -129,6 +129,11 @@ export interface SolveResult {
   tol: number;
   history: IterationInfo[];
   timings: { totalMs: number; setupMs: number; hessianMs: number; solveMs: number; lineSearchMs: number };
+  /**
+   * Full passes over A's nonzeros the solve made (each reads a value and a column index per nonzero,
+   * 12 bytes): with the time, how close a solve came to the machine's memory bandwidth.
+   */
+  passes: number;
   /** Worker threads that did the passes over A (0: the calling thread). */
   threads: number;
 }

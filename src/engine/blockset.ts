@@ -6,6 +6,7 @@
 // set holds every block ("fold"), the sum itself, added up in Wasm memory in the same order, so
 // both give the same bits.
 import type { Arena } from "../kernels.js";
+import type { BlockMethod } from "./engine.js";
 import type { RowBlock } from "./tiling.js";
 
 /** One row block's slice of A, in plain arrays (block-local indptr). */
@@ -127,6 +128,34 @@ interface Resident {
   levJ: number;
   vJ: number;
 }
+
+/**
+ * Full passes over a block's nonzeros that each method makes (kernels that read every row of A);
+ * sampled rows, O(n) vector work and O(d^2) work are not passes. negativeGram counts its pass even
+ * where a block has no negative weight and skips it: the figure is an upper bound there. Keep it in
+ * step with the methods below: it is what a solve reports as `passes` (benchmarks turn it into bytes).
+ */
+export const PASSES: Record<BlockMethod, number> = {
+  evaluate: 2, // multiply + weigh
+  step: 1, // weigh
+  exactGram: 1,
+  negativeGram: 1,
+  sketch: 1,
+  sampleGram: 1, // dcsrlev; the sampled rows' Gram is not a pass
+  hessVec: 1, // dcsrsymv reads each row once for A v and A^T (D A v)
+  direction: 1, // multiply
+  lossAt: 0,
+  tryDirection: 2, // multiply + weigh
+  tryCgDirection: 1, // weigh (CG built dz)
+  resEvaluate: 1, // multiply
+  resStep: 0,
+  resWeigh: 1, // dcsrmtv3
+  resLossAt: 0,
+  resDirection: 1, // multiply
+  resCgDirection: 0,
+  resSketch: 2, // dcsr_countsketch + dcsrjsketch
+  resSampleGram: 2, // dcsrjlev + dcsrmtv of the sampled J rows' weights over every row
+};
 
 export class BlockSet {
   private readonly blocks: Resident[] = [];

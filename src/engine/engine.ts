@@ -3,6 +3,7 @@
 // BlockEngine runs one BlockSet method over every block (in the calling thread, or one coarse call
 // per worker) and reduces the blocks' partials here, in block order, so the sums are bitwise the
 // same however the blocks are spread over threads.
+import { PASSES } from "./blockset.js";
 import type { BlockSet, EvalPartial, Key, LinePartial, ProblemData, ResEvalPartial, ResLinePartial, ResSamplePartial, ResSumsPartial, SamplePartial } from "./blockset.js";
 
 export interface Evaluation {
@@ -65,43 +66,50 @@ export abstract class BlockEngine implements EngineShape {
   abstract readonly rowNnzSquares: number;
   abstract readonly threads: number;
   protected abstract readonly run: BlockCall;
+  /** Full passes over A's nonzeros made so far (see PASSES), for a solve's `passes`. */
+  passes = 0;
   /** Loads f, b and w^2 (full length; each block takes its rows); `rescaled` as in BlockSet.setProblem. */
   abstract setProblem(f: number, b: Float64Array, w2: Float64Array, rescaled?: boolean): Promise<void>;
 
+  private call<M extends BlockMethod>(method: M, args: Parameters<BlockSet[M]>): Promise<ReturnType<BlockSet[M]>> {
+    this.passes += PASSES[method];
+    return this.run(method, args);
+  }
+
   /** Evaluates at x (one pass: z = A x). */
   async evaluate(x: Float64Array): Promise<Evaluation> {
-    return reduceEval(await this.run("evaluate", [x]));
+    return reduceEval(await this.call("evaluate", [x]));
   }
 
   /** Evaluates at x + t dx for the dx of the last `direction` (z += t A dx, no pass over A). */
   async step(t: number): Promise<Evaluation> {
-    return reduceEval(await this.run("step", [t]));
+    return reduceEval(await this.call("step", [t]));
   }
 
   async exactGram(modified: boolean): Promise<Float64Array> {
-    return sumInOrder(await this.run("exactGram", [modified]));
+    return sumInOrder(await this.call("exactGram", [modified]));
   }
 
   async negativeGram(psd: boolean): Promise<Float64Array> {
-    return sumInOrder(await this.run("negativeGram", [psd]));
+    return sumInOrder(await this.call("negativeGram", [psd]));
   }
 
   async sketch(m: number, key: Key): Promise<Float64Array> {
-    return sumInOrder(await this.run("sketch", [m, key]));
+    return sumInOrder(await this.call("sketch", [m, key]));
   }
 
   async sampleGram(Q: Float64Array, kq: number, scale: number, key: Key): Promise<{ gram: Float64Array; kept: number }> {
-    return reduceSample(await this.run("sampleGram", [Q, kq, scale, key]));
+    return reduceSample(await this.call("sampleGram", [Q, kq, scale, key]));
   }
 
   /** H v; with `carry` also builds dz = A dx inside CG (see BlockSet.hessVec). */
   async hessVec(v: Float64Array, modified: boolean, carry?: number | null): Promise<Float64Array> {
-    return sumInOrder(await this.run("hessVec", [v, modified, carry]));
+    return sumInOrder(await this.call("hessVec", [v, modified, carry]));
   }
 
   /** Computes dz = A dx (one pass) and returns the loss at x + dx. */
   async direction(dx: Float64Array): Promise<LineValue> {
-    return reduceLine(await this.run("direction", [dx]));
+    return reduceLine(await this.call("direction", [dx]));
   }
 
 
@@ -110,15 +118,15 @@ export abstract class BlockEngine implements EngineShape {
    * search takes t = 1, the next iterate costs no request of its own.
    */
   async tryDirection(dx: Float64Array): Promise<LineValue> {
-    return fullStep(reduceEval(await this.run("tryDirection", [dx])));
+    return fullStep(reduceEval(await this.call("tryDirection", [dx])));
   }
 
   async tryCgDirection(carry: number): Promise<LineValue> {
-    return fullStep(reduceEval(await this.run("tryCgDirection", [carry])));
+    return fullStep(reduceEval(await this.call("tryCgDirection", [carry])));
   }
 
   async lossAt(t: number): Promise<LineValue> {
-    return reduceLine(await this.run("lossAt", [t]));
+    return reduceLine(await this.call("lossAt", [t]));
   }
 
   // Rescaled regression: an evaluation is two passes (block sums, then the weights given alpha and
@@ -126,40 +134,40 @@ export abstract class BlockEngine implements EngineShape {
 
   /** Evaluates the rescaled loss at x; bb = ||b||^2. */
   async resEvaluate(x: Float64Array, bb: number): Promise<Evaluation> {
-    return this.resWeigh(reduceResSums(await this.run("resEvaluate", [x])), bb);
+    return this.resWeigh(reduceResSums(await this.call("resEvaluate", [x])), bb);
   }
 
   /** Evaluates the rescaled loss at x + t dx for the dx of the last resDirection. */
   async resStep(t: number, bb: number): Promise<Evaluation> {
-    return this.resWeigh(reduceResSums(await this.run("resStep", [t])), bb);
+    return this.resWeigh(reduceResSums(await this.call("resStep", [t])), bb);
   }
 
   private async resWeigh(sums: ResSumsPartial, bb: number): Promise<Evaluation> {
     const alpha = sums.u;
     const cb = sums.ub - alpha * bb;
-    const ev = reduceResEval(await this.run("resWeigh", [alpha, cb]), alpha, cb, bb);
+    const ev = reduceResEval(await this.call("resWeigh", [alpha, cb]), alpha, cb, bb);
     if (sums.overflowRow >= 0) ev.overflowRow = sums.overflowRow;
     return ev;
   }
 
   async resLossAt(t: number, alpha0: number, bb: number): Promise<LineValue> {
-    return reduceResLine(await this.run("resLossAt", [t, alpha0]), alpha0, bb);
+    return reduceResLine(await this.call("resLossAt", [t, alpha0]), alpha0, bb);
   }
 
   async resDirection(dx: Float64Array, alpha0: number, bb: number): Promise<LineValue> {
-    return reduceResLine(await this.run("resDirection", [dx, alpha0]), alpha0, bb);
+    return reduceResLine(await this.call("resDirection", [dx, alpha0]), alpha0, bb);
   }
 
   async resCgDirection(carry: number, alpha0: number, bb: number): Promise<LineValue> {
-    return reduceResLine(await this.run("resCgDirection", [carry, alpha0]), alpha0, bb);
+    return reduceResLine(await this.call("resCgDirection", [carry, alpha0]), alpha0, bb);
   }
 
   async resSketch(m: number, keyE: Key, keyJ: Key, p1: Float64Array): Promise<Float64Array> {
-    return sumInOrder(await this.run("resSketch", [m, keyE, keyJ, p1]));
+    return sumInOrder(await this.call("resSketch", [m, keyE, keyJ, p1]));
   }
 
   async resSampleGram(Q: Float64Array, kq: number, pq: Float64Array, scale: number, keyE: Key, keyJ: Key): Promise<{ gram: Float64Array; y: Float64Array; beta: number; kept: number }> {
-    return reduceResSample(await this.run("resSampleGram", [Q, kq, pq, scale, keyE, keyJ]));
+    return reduceResSample(await this.call("resSampleGram", [Q, kq, pq, scale, keyE, keyJ]));
   }
 }
 

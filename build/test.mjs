@@ -73,6 +73,11 @@ if (only.length === 0) {
   await esbuild.build({ ...common, platform: "neutral", entryPoints: [`${root}tests/portable/main.ts`, `${root}tests/portable/page.ts`] });
   await esbuild.build({ ...common, platform: "node", entryPoints: [`${root}tests/portable/chromium.ts`, `${root}tests/portable/edge.ts`], outExtension: { ".js": ".mjs" } });
   copyFileSync(`${root}tests/portable/page.html`, `${portable}/page.html`);
+  // The same page as an application bundler would make it: the library inside page.js, the worker
+  // script copied beside it (bundlers leave new URL("./blocks.worker.js", import.meta.url) alone).
+  await esbuild.build({ ...common, platform: "browser", external: [], entryPoints: [`${root}tests/portable/page.ts`], outdir: `${portable}/bundled` });
+  copyFileSync(`${root}dist/blocks.worker.js`, `${portable}/bundled/blocks.worker.js`);
+  writeFileSync(`${portable}/bundled/page.html`, readFileSync(`${root}tests/portable/page.html`, "utf8").replace(/<script type="importmap">.*<\/script>\n/, ""));
   writeFileSync(`${portable}/import-map.json`, JSON.stringify({ imports: { hyperreg: new URL("dist/hyperreg.js", `file://${root}`).href } }));
 }
 

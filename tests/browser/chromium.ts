@@ -32,6 +32,8 @@ export interface BrowserPage {
   call<T>(name: string, arg: unknown, timeoutMs: number): Promise<T>;
   /** Console errors, uncaught exceptions and failed requests of the page, in order. */
   readonly errors: readonly string[];
+  /** The tab itself, for tests that click, type and take screenshots. */
+  readonly page: Page;
 }
 
 interface Started {
@@ -82,6 +84,7 @@ export class BrowserSession {
     }
     return {
       errors,
+      page,
       async call<T>(name: string, arg: unknown, timeoutMs: number): Promise<T> {
         const run = (async () => {
           // The page defines its functions once its module script (and the library it imports) loaded.

@@ -27,6 +27,14 @@ const BYTE_ORDER_MARK = 0xfeff;
 /** Sizes and indices become Int32Array entries. */
 const INDEX_LIMIT = 2 ** 31;
 
+/**
+ * Every row costs a 4-byte pointer (and a counting-sort slot) whether or not the text lists an
+ * entry for it, so a size line of a few bytes could ask for gigabytes and minutes of work. Up to
+ * this many rows are read as declared; beyond it, a text must hold an entry per ROWS_PER_ENTRY rows.
+ */
+const FREE_ROWS = 2 ** 24;
+const ROWS_PER_ENTRY = 16;
+
 const SUPPORTED = `"matrix coordinate real|integer|pattern general|symmetric" and "matrix array real|integer general"`;
 const BANNER_EXAMPLE = "%%MatrixMarket matrix coordinate real general";
 
@@ -317,6 +325,7 @@ function readCoordinate(reader: TextReader, header: Header): CsrMatrix {
   if (symmetric && nrows !== ncols) {
     throw reader.fail(sizeLine, `a symmetric matrix must be square, found ${nrows} rows and ${ncols} cols`, `${nrows} ${ncols}`);
   }
+  checkRowCount(reader, sizeLine, nrows, symmetric ? 2 * entries : entries, "entries");
 
   // A bogus entry count must not allocate gigabytes: each entry takes at least 2 characters per
   // number (digit and separator), so the rest of the text bounds how many can follow.
@@ -410,6 +419,7 @@ function readArray(reader: TextReader, header: Header, options: { requireVector?
     throw reader.fail(sizeLine, `expected a vector, one column or one row, found ${nrows} rows and ${ncols} cols`, `${nrows} ${ncols}`);
   }
   const total = nrows * ncols;
+  checkRowCount(reader, sizeLine, nrows, total, "values");
   const expected = `expected ${plural(total, "value", "values")} (${nrows} x ${ncols}, column by column, as the size line on line ${sizeLine} says)`;
   // As for coordinate entries: the rest of the text bounds what to allocate (2 characters a value).
   const values = new Float64Array(Math.min(total, Math.floor((reader.remaining + 1) / 2) + 1));
@@ -432,6 +442,17 @@ function readArray(reader: TextReader, header: Header, options: { requireVector?
   }
   if (reader.nextContentLine()) throw reader.fail(reader.line, `${expected}, found more: ${describe(reader.lineText())}`, reader.lineText());
   return [nrows, ncols, values];
+}
+
+/** Refuses a row count that the text's entries cannot account for (see FREE_ROWS). */
+function checkRowCount(reader: TextReader, sizeLine: number, nrows: number, entries: number, what: string): void {
+  if (nrows > FREE_ROWS && nrows > ROWS_PER_ENTRY * entries) {
+    throw reader.fail(
+      sizeLine,
+      `${nrows} rows for ${entries} ${what}: beyond ${FREE_ROWS} rows hyperreg reads at most ${ROWS_PER_ENTRY} rows per entry (each row takes a 4-byte pointer, empty or not); drop the empty rows or build the matrix with csr()`,
+      nrows,
+    );
+  }
 }
 
 function denseColumnMajorToCsr(nrows: number, ncols: number, values: Float64Array): CsrMatrix {

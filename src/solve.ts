@@ -19,6 +19,25 @@ const HESSIAN_MODES: readonly HessianMode[] = ["auto", "exact", "sketch", "sketc
 const FUNCTIONS = ["exp", "cosh", "sinh"] as const;
 const PROBLEMS: readonly ProblemKind[] = ["regularized", "rescaled"];
 
+/**
+ * The d x d work (the Hessian model and its Cholesky factor, 16 d^2 bytes) lives in one 32-bit
+ * WebAssembly memory of at most 4 GiB, so d stops at 16000; far below that, the O(d^3) factorization
+ * of every step is what limits d in practice.
+ */
+const MAX_COLUMNS = 16000;
+
+/** @internal The facade's check of A's shape, for solve() and for a pool's load(). */
+export function checkShape(A: CsrMatrix): void {
+  if (A.nrows === 0 || A.ncols === 0) throw invalid("A", `${A.nrows} x ${A.ncols}`, "at least one row and one column");
+  if (A.ncols > MAX_COLUMNS) {
+    throw new HyperregRangeError(
+      "ERR_INVALID_VALUE",
+      `invalid A.ncols: expected at most ${MAX_COLUMNS} columns, received ${A.ncols}: the d x d Hessian and its factor (16 d^2 bytes) must fit in a 4 GiB WebAssembly memory; drop or merge columns`,
+      { argument: "A.ncols", value: A.ncols },
+    );
+  }
+}
+
 function invalid(argument: string, value: unknown, expected: string): HyperregRangeError {
   return new HyperregRangeError("ERR_INVALID_VALUE", `invalid ${argument}: expected ${expected}, received ${describe(value)}`, { argument, value });
 }
@@ -45,7 +64,7 @@ export function prepare(problem: SolveProblem, options: SolveOptions, loaded?: C
   if (!FUNCTIONS.includes(problem.f)) throw invalid("problem.f", problem.f, `one of "exp", "cosh", "sinh"`);
   if (loaded !== undefined && problem.A !== loaded) throw invalid("problem.A", problem.A, "the matrix the model was loaded with (or none)");
   const A = loaded ?? asCsr(problem.A);
-  if (A.nrows === 0 || A.ncols === 0) throw invalid("A", `${A.nrows} x ${A.ncols}`, "at least one row and one column");
+  checkShape(A);
   const b = toVector("b", problem.b, A.nrows, "A.nrows");
   const w = toWeights(problem.w, A.nrows);
   const w2 = w.map((v) => v * v);

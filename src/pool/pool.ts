@@ -20,7 +20,7 @@ import { type RowBlock, tileRows } from "../engine/tiling.js";
 import { describe, HyperregError, HyperregRangeError, HyperregTypeError } from "../errors.js";
 import { kernelModule, newKernels } from "../kernel-module.js";
 import { attachRunner } from "../sensitivity.js";
-import { type Prepared, prepare, run } from "../solve.js";
+import { checkShape, type Prepared, prepare, run } from "../solve.js";
 import type { CsrInput, CsrMatrix, SolveOptions, SolveProblem, SolveResult } from "../types.js";
 import type { BlocksWorkerApi, FaultKind, WorkerStats } from "./protocol.js";
 import { canSpawnWorkers, hardwareConcurrency, type Spawned, spawnWorker } from "./spawn.js";
@@ -125,6 +125,7 @@ export class Pool {
   async load(A: CsrMatrix | CsrInput, options: LoadOptions = {}): Promise<Model> {
     this.assertOpen();
     const matrix = asCsr(A);
+    checkShape(matrix);
     const blockNnz = options.blockNnz;
     if (blockNnz !== undefined && !(Number.isInteger(blockNnz) && blockNnz >= 1)) {
       throw new HyperregRangeError("ERR_INVALID_VALUE", `invalid options.blockNnz: expected a positive integer, received ${describe(blockNnz)}`, { argument: "options.blockNnz", value: blockNnz });

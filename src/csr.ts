@@ -233,10 +233,11 @@ export function toVector(name: string, v: unknown, length: number, lengthName?: 
 }
 
 /**
- * The facade's check for weights: one number for every row, or a vector of `length`; all finite
- * and >= 0. Returns a fresh Float64Array.
+ * The facade's check for weights: one number for every row, or a vector of `length`; all finite,
+ * >= 0 and with a finite square (the loss weighs rows by w^2). Returns a fresh Float64Array.
  *
- * Throws ERR_INVALID_TYPE, ERR_SIZE_MISMATCH, ERR_NOT_FINITE, ERR_INVALID_VALUE (a negative weight).
+ * Throws ERR_INVALID_TYPE, ERR_SIZE_MISMATCH, ERR_NOT_FINITE, ERR_INVALID_VALUE (a negative weight,
+ * or one beyond 1.34e154, whose square overflows).
  *
  * @example
  * toWeights(0.5, 3); // Float64Array [0.5, 0.5, 0.5]
@@ -245,6 +246,7 @@ export function toWeights(w: unknown, length: number, lengthName?: string): Floa
   if (typeof w === "number") {
     if (!Number.isFinite(w)) throw new HyperregRangeError("ERR_NOT_FINITE", `w = ${describe(w)} is not finite`, { argument: "w", value: w });
     if (w < 0) throw negativeWeight("w", w);
+    if (!Number.isFinite(w * w)) throw hugeWeight("w", w);
     return new Float64Array(length).fill(w);
   }
   if (!isNumericArray(w)) {
@@ -253,6 +255,7 @@ export function toWeights(w: unknown, length: number, lengthName?: string): Floa
   const weights = toVector("w", w, length, lengthName);
   for (let i = 0; i < weights.length; i++) {
     if (weights[i]! < 0) throw negativeWeight(`w[${i}]`, weights[i]!, i);
+    if (!Number.isFinite(weights[i]! * weights[i]!)) throw hugeWeight(`w[${i}]`, weights[i]!, i);
   }
   return weights;
 }
@@ -330,6 +333,12 @@ function sizeMismatch(argument: string, length: number, expected: number, why?: 
 
 function invalidIndex(format: "CSR" | "COO", message: string, argument: string, index: number, value: unknown): HyperregRangeError {
   return new HyperregRangeError("ERR_INVALID_CSR", `invalid ${format} matrix: ${message}`, { argument, index, value });
+}
+
+/** A weight whose square, the weight the loss gives its row, is beyond the double range. */
+function hugeWeight(argument: string, value: number, index?: number): HyperregRangeError {
+  const details = index === undefined ? { argument: "w", value } : { argument: "w", index, value };
+  return new HyperregRangeError("ERR_INVALID_VALUE", `${argument} = ${value} is too large: the loss weighs its row by w^2, which overflows double beyond 1.34e154; a weight far smaller already pins (A x)_i to 0`, details);
 }
 
 function negativeWeight(argument: string, value: number, index?: number): HyperregRangeError {

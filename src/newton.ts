@@ -9,7 +9,7 @@ import { newStepState, newtonStep, type StepConfig } from "./hessian.js";
 import type { Objective } from "./objective.js";
 import { RecessionWatch } from "./recession.js";
 import { dot, norm2 } from "./vec.js";
-import type { Certificate, HessianMode, HessianUsed, HyperbolicFunction, IterationInfo, SolveResult, Status } from "./types.js";
+import type { Certificate, HessianMode, HessianUsed, HyperbolicFunction, IterationInfo, ProblemKind, SolveResult, Status } from "./types.js";
 
 export interface NewtonConfig {
   f: HyperbolicFunction;
@@ -24,6 +24,8 @@ export interface NewtonConfig {
   maxIterations: number;
   onIteration: ((info: IterationInfo) => void) | undefined;
   signal: AbortSignal | undefined;
+  /** The targets, for messages that must say when b is the trouble. */
+  b: Float64Array;
   /** The regularized problem's global certificate; null for rescaled, whose certificate is e > 0 at the returned x. */
   certificate: Certificate | null;
 }
@@ -36,12 +38,40 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new HyperregError("ERR_ABORTED", "the solve was aborted by its AbortSignal");
 }
 
-function overflowMessage(row: number, where: string): string {
+/**
+ * What overflowed and what to change. Usually f(Ax) at a large z; but when b itself is out of
+ * scale the loss overflows at every x, and then b is what must change.
+ */
+function overflowMessage(row: number, where: string, kind: ProblemKind, b: Float64Array): string {
+  const at = row >= 0 ? ` (first at row ${row})` : "";
+  let largest = 0;
+  let sum = 0;
+  for (let i = 0; i < b.length; i++) {
+    largest = Math.max(largest, Math.abs(b[i]!));
+    sum += b[i]!;
+  }
+  if (kind === "regularized" && row >= 0 && Math.abs(b[row]!) >= B_OVERFLOW_SCALE) {
+    return (
+      `the loss overflows double ${where}${at}, where b[${row}] = ${b[row]!.toExponential(3)}: (f(z) - b)^2 and b f(z) pass 1.8e308 at every z once |b| nears 1.3e154, ` +
+      `whatever x is. Fit a smaller b (the scale of b is the scale of f(Ax)).`
+    );
+  }
+  if (kind === "rescaled" && largest >= B_OVERFLOW_SCALE_RESCALED) {
+    return (
+      `the loss or its gradient overflows double ${where}${at}: b is far out of scale (largest |b_i| = ${largest.toExponential(3)}, sum ${sum.toExponential(3)}), and the terms <u,1> b and <c,b> ` +
+      `pass 1.8e308. The rescaled loss compares u = f(Ax) with <u,1> b, so b is a shape that should sum to about 1: divide b by its sum.`
+    );
+  }
   return (
-    `f(Ax) overflows double ${where} (first at row ${row}): exp and cosh pass 1.8e308 beyond |z| = 709.8 and ` +
+    `f(Ax) overflows double ${where}${at}: exp and cosh pass 1.8e308 beyond |z| = 709.8 and ` +
     `their squares beyond |z| = 354.9. Start from a smaller x0 (zeros is safe when A's rows are of moderate norm) or rescale the rows of A.`
   );
 }
+
+/** |b_i| from which b, not f(Ax), is the likely cause of an overflow (regularized: b^2 / 8 reaches 1e299). */
+const B_OVERFLOW_SCALE = 1e150;
+/** Rescaled: b of a shape sums to about 1; products of n, alpha and b^2 overflow far below 1e154. */
+const B_OVERFLOW_SCALE_RESCALED = 1e50;
 
 /** The rescaled certificate at an evaluated point: e_i > 0 on every row. */
 function certificateAt(ev: Evaluation): Certificate {
@@ -77,7 +107,7 @@ export async function newton(engine: Engine, objective: Objective, dense: DenseW
 
   if (ev.overflowRow >= 0 || !Number.isFinite(gradNorm)) {
     status = "overflow";
-    message = overflowMessage(Math.max(ev.overflowRow, 0), "at x0");
+    message = overflowMessage(ev.overflowRow, "at x0", objective.kind, cfg.b);
   } else {
     for (;;) {
       if (gradNorm <= tol) {
@@ -119,7 +149,7 @@ export async function newton(engine: Engine, objective: Objective, dense: DenseW
       if (!accepted) {
         if (trial.overflowRow >= 0 && !cfg.lineSearch) {
           status = "overflow";
-          message = overflowMessage(trial.overflowRow, "along the full Newton step") + " Or turn the line search on (lineSearch: true).";
+          message = overflowMessage(trial.overflowRow, "along the full Newton step", objective.kind, cfg.b) + " Or turn the line search on (lineSearch: true).";
         } else {
           status = "line-search-failed";
         }
@@ -148,7 +178,7 @@ export async function newton(engine: Engine, objective: Objective, dense: DenseW
       });
       if (ev.overflowRow >= 0 || !Number.isFinite(gradNorm)) {
         status = "overflow";
-        message = overflowMessage(ev.overflowRow, `at iteration ${iteration}`);
+        message = overflowMessage(ev.overflowRow, `at iteration ${iteration}`, objective.kind, cfg.b);
         break;
       }
       const xNorm = norm2(x);

@@ -148,6 +148,7 @@ export async function run(engine: Engine, dense: DenseWork, p: Prepared, t0: num
       maxIterations: p.maxIterations,
       onIteration: p.onIteration,
       signal: p.signal,
+      b: p.b,
       certificate: p.kind === "regularized" ? regularizedCertificate(p.f, p.b, p.w2) : null,
     },
     performance.now() - t0,

@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: MIT
+// Independent checks shared by the reliability tests (fuzz, extremes, properties, faults): the
+// gradient of both problems recomputed in plain float64 TypeScript from the caller's own arrays
+// (math.md sections 1 and 2), with a bound on the rounding of either computation; what a valid
+// result looks like; and deep snapshots to prove that no input was modified.
+import * as assert from "uvu/assert";
+import { isHyperregError } from "../src/index.js";
+import type { HyperbolicFunction, ProblemKind, SolveResult, Status } from "../src/index.js";
+
+export const STATUSES: readonly Status[] = ["converged", "max-iterations", "not-positive-definite", "overflow", "line-search-failed", "no-minimizer"];
+
+export const ERROR_CODES = [
+  "ERR_INVALID_TYPE",
+  "ERR_INVALID_VALUE",
+  "ERR_SIZE_MISMATCH",
+  "ERR_NOT_FINITE",
+  "ERR_INVALID_CSR",
+  "ERR_PARSE",
+  "ERR_ABORTED",
+  "ERR_WASM_LOAD",
+  "ERR_WORKER_CRASHED",
+  "ERR_INTERNAL",
+] as const;
+
+/** A matrix as the caller gave it: CSR arrays, possibly unsorted or with repeated columns (they add). */
+export interface RawCsr {
+  nrows: number;
+  ncols: number;
+  indptr: ArrayLike<number>;
+  indices: ArrayLike<number>;
+  data: ArrayLike<number>;
+}
+
+export interface RawProblem {
+  problem?: ProblemKind;
+  f: HyperbolicFunction;
+  A: RawCsr;
+  b: ArrayLike<number>;
+  w: ArrayLike<number> | number;
+}
+
+export interface GradientCheck {
+  /** ||grad||_2 at x, computed here. */
+  gradNorm: number;
+  /** The loss at x, computed here. */
+  loss: number;
+  /**
+   * A bound on |this gradNorm - the library's| from rounding: a first-order forward error bound
+   * (Higham, Accuracy and Stability, ch. 3: a sum of m terms errs by at most m eps sum |terms|),
+   * propagated term by term through the formula, doubled because both computations round.
+   */
+  slack: number;
+}
+
+const EPS = Number.EPSILON;
+
+function fns(f: HyperbolicFunction): [(z: number) => number, (z: number) => number] {
+  if (f === "exp") return [Math.exp, Math.exp];
+  if (f === "cosh") return [Math.cosh, Math.sinh];
+  return [Math.sinh, Math.cosh];
+}
+
+/**
+ * The gradient of the regularized or rescaled loss at x, straight from math.md:
+ *   regularized: g = A^T [ (f(z) - b) f'(z) + w^2 z ],  z = A x
+ *   rescaled:    g = A^T [ f'(z) q + w^2 z ],  q = c - <c,b> 1,  c = u - <u,1> b,  u = f(z)
+ * Error magnitudes (in units of eps) travel beside each quantity: dz for z, du for u, and so on.
+ */
+export function referenceGradient(p: RawProblem, x: ArrayLike<number>): GradientCheck {
+  const { nrows: n, ncols: d, indptr, indices, data } = p.A;
+  const w2 = Float64Array.from({ length: n }, (_, i) => (typeof p.w === "number" ? p.w : p.w[i]!) ** 2);
+  const b = p.b;
+  const [f, fp] = fns(p.f);
+  const z = new Float64Array(n);
+  const dz = new Float64Array(n);
+  const colCount = new Float64Array(d);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    let abs = 0;
+    for (let k = indptr[i]!; k < indptr[i + 1]!; k++) {
+      const t = data[k]! * x[indices[k]!]!;
+      s += t;
+      abs += Math.abs(t);
+      colCount[indices[k]!]! += 1;
+    }
+    z[i] = s;
+    dz[i] = (indptr[i + 1]! - indptr[i]! + 1) * abs;
+  }
+  const u = z.map(f);
+  const up = z.map(fp);
+  // f evaluates to within an ulp or two; its derivative is f' (and f'' = f for all three).
+  const du = u.map((v, i) => Math.abs(up[i]!) * dz[i]! + 2 * Math.abs(v));
+  const dup = up.map((v, i) => Math.abs(u[i]!) * dz[i]! + 2 * Math.abs(v));
+  const r = new Float64Array(n);
+  const dr = new Float64Array(n);
+  let loss = 0;
+  if ((p.problem ?? "regularized") === "regularized") {
+    for (let i = 0; i < n; i++) {
+      const res = u[i]! - b[i]!;
+      const dres = du[i]! + 2 * Math.abs(res);
+      r[i] = res * up[i]! + w2[i]! * z[i]!;
+      dr[i] = Math.abs(up[i]!) * dres + Math.abs(res) * dup[i]! + w2[i]! * dz[i]! + 2 * (Math.abs(res * up[i]!) + w2[i]! * Math.abs(z[i]!));
+      loss += 0.5 * res * res + 0.5 * w2[i]! * z[i]! * z[i]!;
+    }
+  } else {
+    let alpha = 0;
+    let dalpha = 0;
+    for (let i = 0; i < n; i++) {
+      alpha += u[i]!;
+      dalpha += du[i]! + n * Math.abs(u[i]!);
+    }
+    const c = new Float64Array(n);
+    const dc = new Float64Array(n);
+    let cb = 0;
+    let dcb = 0;
+    for (let i = 0; i < n; i++) {
+      c[i] = u[i]! - alpha * b[i]!;
+      dc[i] = du[i]! + Math.abs(b[i]!) * dalpha + 2 * (Math.abs(u[i]!) + Math.abs(alpha * b[i]!));
+      cb += c[i]! * b[i]!;
+      dcb += Math.abs(b[i]!) * dc[i]! + n * Math.abs(c[i]! * b[i]!);
+    }
+    for (let i = 0; i < n; i++) {
+      const q = c[i]! - cb;
+      const dq = dc[i]! + dcb + 2 * (Math.abs(c[i]!) + Math.abs(cb));
+      r[i] = up[i]! * q + w2[i]! * z[i]!;
+      dr[i] = Math.abs(up[i]!) * dq + Math.abs(q) * dup[i]! + w2[i]! * dz[i]! + 2 * (Math.abs(up[i]! * q) + w2[i]! * Math.abs(z[i]!));
+      loss += 0.5 * c[i]! * c[i]! + 0.5 * w2[i]! * z[i]! * z[i]!;
+    }
+  }
+  const g = new Float64Array(d);
+  const dg = new Float64Array(d);
+  for (let i = 0; i < n; i++) {
+    for (let k = indptr[i]!; k < indptr[i + 1]!; k++) {
+      const j = indices[k]!;
+      g[j]! += data[k]! * r[i]!;
+      dg[j]! += Math.abs(data[k]!) * (dr[i]! + colCount[j]! * Math.abs(r[i]!));
+    }
+  }
+  let gg = 0;
+  let ee = 0;
+  for (let j = 0; j < d; j++) {
+    gg += g[j]! * g[j]!;
+    ee += dg[j]! * dg[j]!;
+  }
+  return { gradNorm: Math.sqrt(gg), loss, slack: 2 * EPS * Math.sqrt(ee) };
+}
+
+/**
+ * Fails unless `r` is a valid result for `p`: x finite of length d, a documented status with a
+ * message, a history that matches the iteration count, and `converged` only where the gradient
+ * recomputed here at the returned x is within tol (plus the rounding bound). Returns the check.
+ */
+export function assertValidResult(r: SolveResult, p: RawProblem, what: string, maxIterations = 100): GradientCheck {
+  const d = p.A.ncols;
+  assert.instance(r.x, Float64Array, `${what}: x is not a Float64Array`);
+  assert.is(r.x.length, d, `${what}: x has length ${r.x.length}, expected ${d}`);
+  for (let j = 0; j < d; j++) if (!Number.isFinite(r.x[j])) assert.unreachable(`${what}: x[${j}] = ${r.x[j]} is not finite (status ${r.status})`);
+  assert.ok(STATUSES.includes(r.status), `${what}: undocumented status ${String(r.status)}`);
+  assert.type(r.message, "string");
+  assert.ok(r.message.length > 0, `${what}: empty message for status ${r.status}`);
+  assert.ok(Number.isInteger(r.iterations) && r.iterations >= 0 && r.iterations <= maxIterations, `${what}: ${r.iterations} iterations`);
+  assert.is(r.history.length, r.iterations + 1, `${what}: history length`);
+  assert.ok(r.tol > 0 && Number.isFinite(r.tol), `${what}: tol ${r.tol}`);
+  if (r.status !== "overflow") {
+    assert.ok(Number.isFinite(r.loss), `${what}: loss ${r.loss} with status ${r.status}`);
+    assert.ok(Number.isFinite(r.gradNorm), `${what}: gradNorm ${r.gradNorm} with status ${r.status}`);
+  }
+  const check = referenceGradient(p, r.x);
+  if (r.status === "converged") {
+    assert.ok(r.gradNorm <= r.tol, `${what}: converged with gradNorm ${r.gradNorm} > tol ${r.tol}`);
+    if (!(check.gradNorm <= r.tol + check.slack)) {
+      assert.unreachable(`${what}: converged, but ||grad|| at the returned x is ${check.gradNorm.toExponential(3)} > tol ${r.tol.toExponential(3)} + rounding ${check.slack.toExponential(3)}`);
+    }
+  }
+  return check;
+}
+
+/** Fails unless `e` is one of hyperreg's errors with a documented code (in `codes`, when given). */
+export function assertTypedError(e: unknown, what: string, codes?: readonly string[]): void {
+  if (!isHyperregError(e)) {
+    const text = e instanceof Error ? `${e.name}: ${e.message}\n${e.stack ?? ""}` : String(e);
+    assert.unreachable(`${what}: an untyped error escaped: ${text}`);
+  }
+  const err = e as { code: string; message: string };
+  assert.ok((ERROR_CODES as readonly string[]).includes(err.code), `${what}: undocumented code ${err.code}`);
+  if (codes !== undefined) assert.ok(codes.includes(err.code), `${what}: code ${err.code} (${err.message}), expected one of ${codes.join(", ")}`);
+  assert.ok(err.message.length > 0, `${what}: empty message`);
+}
+
+/** A deep copy of arrays, typed arrays and plain objects; anything else (functions, signals) by reference. */
+export function deepSnapshot(value: unknown): unknown {
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return (value as unknown as { slice(): unknown }).slice();
+  if (Array.isArray(value)) {
+    const copy: unknown[] = new Array(value.length);
+    // Holes stay holes: a copy by map() would keep them, but spell it out.
+    for (let i = 0; i < value.length; i++) if (i in value) copy[i] = deepSnapshot(value[i]);
+    return copy;
+  }
+  if (typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, deepSnapshot(v)]));
+  }
+  return value;
+}
+
+/** Where `now` differs from `before` (a deepSnapshot), as a path; null when nothing changed. NaN equals NaN, -0 differs from 0. */
+export function changedAt(now: unknown, before: unknown, path = "input"): string | null {
+  if (ArrayBuffer.isView(now) && !(now instanceof DataView)) {
+    const a = now as unknown as ArrayLike<unknown>;
+    const b = before as ArrayLike<unknown>;
+    if (!ArrayBuffer.isView(before) || a.length !== b.length) return path;
+    for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return `${path}[${i}]`;
+    return null;
+  }
+  if (Array.isArray(now)) {
+    if (!Array.isArray(before) || now.length !== before.length) return path;
+    for (let i = 0; i < now.length; i++) {
+      if (i in now !== i in before) return `${path}[${i}]`;
+      const c = changedAt(now[i], before[i], `${path}[${i}]`);
+      if (c !== null) return c;
+    }
+    return null;
+  }
+  if (typeof now === "object" && now !== null && Object.getPrototypeOf(now) === Object.prototype) {
+    if (typeof before !== "object" || before === null) return path;
+    const keys = new Set([...Object.keys(now), ...Object.keys(before)]);
+    for (const k of keys) {
+      const c = changedAt((now as Record<string, unknown>)[k], (before as Record<string, unknown>)[k], `${path}.${k}`);
+      if (c !== null) return c;
+    }
+    return null;
+  }
+  return Object.is(now, before) ? null : path;
+}
+
+/** splitmix32 over a seed, as floats in [0, 1), with the helpers a fuzzer wants. */
+export class Random {
+  private s: number;
+  constructor(seed: number) {
+    this.s = seed >>> 0;
+  }
+  next(): number {
+    this.s = (this.s + 0x9e3779b9) >>> 0;
+    let z = this.s;
+    z = Math.imul(z ^ (z >>> 16), 0x21f0aaad);
+    z = Math.imul(z ^ (z >>> 15), 0x735a2d97);
+    return ((z ^ (z >>> 15)) >>> 0) / 4294967296;
+  }
+  /** An integer in [lo, hi]. */
+  int(lo: number, hi: number): number {
+    return lo + Math.floor(this.next() * (hi - lo + 1));
+  }
+  pick<T>(xs: readonly T[]): T {
+    return xs[Math.floor(this.next() * xs.length)]!;
+  }
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+  normal(): number {
+    return Math.sqrt(-2 * Math.log(1 - this.next())) * Math.cos(2 * Math.PI * this.next());
+  }
+}

@@ -50,10 +50,13 @@ function overflowMessage(row: number, where: string, kind: ProblemKind, b: Float
     largest = Math.max(largest, Math.abs(b[i]!));
     sum += b[i]!;
   }
-  if (kind === "regularized" && row >= 0 && Math.abs(b[row]!) >= B_OVERFLOW_SCALE) {
+  // Without a row of its own, the sum over rows overflowed: then the largest b is the suspect.
+  const suspect = row >= 0 ? Math.abs(b[row]!) : largest;
+  if (kind === "regularized" && suspect >= B_OVERFLOW_SCALE) {
+    const which = row >= 0 ? `, where b[${row}] = ${b[row]!.toExponential(3)}` : ` (largest |b_i| = ${largest.toExponential(3)})`;
     return (
-      `the loss overflows double ${where}${at}, where b[${row}] = ${b[row]!.toExponential(3)}: (f(z) - b)^2 and b f(z) pass 1.8e308 at every z once |b| nears 1.3e154, ` +
-      `whatever x is. Fit a smaller b (the scale of b is the scale of f(Ax)).`
+      `the loss overflows double ${where}${at}${which}: (f(z) - b)^2 and b f(z) pass 1.8e308 at every z once |b| nears 1.3e154, ` +
+      `and their sum over rows sooner, whatever x is. Fit a smaller b (the scale of b is the scale of f(Ax)).`
     );
   }
   if (kind === "rescaled" && largest >= B_OVERFLOW_SCALE_RESCALED) {
@@ -152,6 +155,12 @@ export async function newton(engine: Engine, objective: Objective, dense: DenseW
           message = overflowMessage(trial.overflowRow, "along the full Newton step", objective.kind, cfg.b) + " Or turn the line search on (lineSearch: true).";
         } else {
           status = "line-search-failed";
+          if (trial.overflowRow >= 0) {
+            // Every trial overflowed: the direction is far too long, which no Hessian mode or eps fixes.
+            message =
+              `no step along the Newton direction decreased the loss at ||grad|| = ${gradNorm.toExponential(3)}: every trial down to ${t.toExponential(1)} of the step overflowed f(Ax) (first at row ${trial.overflowRow}), ` +
+              `so the step is far too long: the Hessian model is nearly singular here (f(Ax) tiny on rows where w = 0, say). Add regularization w > 0, or start from another x0.`;
+          }
         }
         break;
       }

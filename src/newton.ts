@@ -108,7 +108,8 @@ export async function newton(engine: Engine, objective: Objective, dense: DenseW
   const watch = objective.kind === "rescaled" && cfg.f === "exp" ? new RecessionWatch() : null;
   watch?.update({ loss: ev.loss, alpha: ev.rescaled!.alpha, reg: ev.rescaled!.reg, xNorm: norm2(x) });
 
-  if (ev.overflowRow >= 0 || !Number.isFinite(gradNorm)) {
+  // A loss of Infinity (its terms finite, their sum not) cannot drive a line search either.
+  if (ev.overflowRow >= 0 || !Number.isFinite(gradNorm) || !Number.isFinite(ev.loss)) {
     status = "overflow";
     message = overflowMessage(ev.overflowRow, "at x0", objective.kind, cfg.b);
   } else {
@@ -185,7 +186,7 @@ export async function newton(engine: Engine, objective: Objective, dense: DenseW
         convexHere: ev.negatives === 0,
         ms: performance.now() - t0,
       });
-      if (ev.overflowRow >= 0 || !Number.isFinite(gradNorm)) {
+      if (ev.overflowRow >= 0 || !Number.isFinite(gradNorm) || !Number.isFinite(ev.loss)) {
         status = "overflow";
         message = overflowMessage(ev.overflowRow, `at iteration ${iteration}`, objective.kind, cfg.b);
         break;

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: MIT
+// `npm run bench:peers [-- --quick] [--case=text]`: hyperreg against the solvers a user would pick
+// instead (a hand-written Newton, numeric.uncmin, scipy) and against the machine's bandwidth, in one
+// run. Installs this folder's own packages on first use, bundles the bench like bench/run.mjs, and
+// compiles the native CSR matvec with the system cc when there is one.
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { bundleBenches, runBench } from "../bundle.mjs";
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+if (!existsSync(`${here}node_modules/numeric`)) execFileSync(npm, ["install", "--no-audit", "--no-fund"], { cwd: here, stdio: "inherit" });
+const out = `${here}.out`;
+await bundleBenches([`${here}peers.bench.ts`], out);
+let cc = { status: 1 };
+try {
+  cc = spawnSync("cc", ["-O3", "-march=native", "-ffast-math", "-o", `${out}/csrmv`, `${here}csrmv.c`], { stdio: "inherit" });
+} catch {
+  // No C compiler: the table goes without the native bound.
+}
+const args = [...process.argv.slice(2), `--python-peers=${here}scipy_peers.py`];
+if (cc.status === 0) args.push(`--csrmv=${out}/csrmv`);
+process.exitCode = runBench(`${out}/peers.bench.mjs`, args) ? 0 : 1;

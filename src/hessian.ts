@@ -32,6 +32,18 @@ export interface Step {
   solveMs: number;
 }
 
+/**
+ * Fresh draws of a sample that missed a direction: a sample is random, and with small probability it
+ * keeps no row of some direction of G (a column of a one-hot A, say, when the JL estimate of its
+ * rows' scores came out far too low). Only a tiny diagonal shift then makes the model factorable,
+ * and that direction's step comes out enormous: no line search can use it, on a problem that is
+ * strongly convex. The leverage sketch's factor says whether G has such a direction at all; when it
+ * needed no shift and the sampled model does, sketch, JL map and sample are drawn again.
+ */
+const MAX_RESAMPLES = 3;
+/** Stream purposes of a redrawn sample: attempt a takes purpose + RESAMPLE_PURPOSE * a. */
+const RESAMPLE_PURPOSE = 16;
+
 /** Rows of the CountSketch used for leverage scores, per column of A. */
 const SKETCH_ROWS_PER_COL = 2;
 /** CG stops early after this many iterations; the line search still guards the step. */
@@ -169,14 +181,18 @@ async function factorSketch(engine: Engine, dense: DenseWork, cfg: StepConfig, e
   }
   if (ev.rescaled !== undefined) return factorRescaledSketch(engine, dense, cfg, ev, iteration);
   const m = SKETCH_ROWS_PER_COL * ncols;
-  const levGram = nrows <= m ? await engine.exactGram(true) : await dense.sketchGram(await engine.sketch(m, streamKey(cfg.seed, iteration, 1)), m);
-  if ((await factorWithShift(dense, 1, levGram)) < 0) return { shift: -1, modified: true, rows: 0 };
-  const kq = jlColumns(nrows, ncols, cfg.mode);
-  const Q = dense.jlMap(1, kq, streamKey(cfg.seed, iteration, 2));
-  // Leverage scores sum to rank(G) <= ncols: this scale gives about sampleSize kept rows.
-  const sample = await engine.sampleGram(Q, kq, cfg.sampleSize / ncols, streamKey(cfg.seed, iteration, 3));
-  const f = await factorModel(dense, ev.negatives, async () => sample.gram, (psd) => engine.negativeGram(psd));
-  return { ...f, rows: sample.kept };
+  for (let attempt = 0; ; attempt++) {
+    const key = (purpose: number) => streamKey(cfg.seed, iteration, purpose + RESAMPLE_PURPOSE * attempt);
+    const levGram = nrows <= m ? await engine.exactGram(true) : await dense.sketchGram(await engine.sketch(m, key(1)), m);
+    const levShift = await factorWithShift(dense, 1, levGram);
+    if (levShift < 0) return { shift: -1, modified: true, rows: 0 };
+    const kq = jlColumns(nrows, ncols, cfg.mode);
+    const Q = dense.jlMap(1, kq, key(2));
+    // Leverage scores sum to rank(G) <= ncols: this scale gives about sampleSize kept rows.
+    const sample = await engine.sampleGram(Q, kq, cfg.sampleSize / ncols, key(3));
+    const f = await factorModel(dense, ev.negatives, async () => sample.gram, (psd) => engine.negativeGram(psd));
+    if (f.shift <= 0 || levShift > 0 || attempt === MAX_RESAMPLES) return { ...f, rows: sample.kept };
+  }
 }
 
 /**
@@ -190,18 +206,22 @@ async function factorRescaledSketch(engine: Engine, dense: DenseWork, cfg: StepC
   const { nrows, ncols } = engine;
   const rs = ev.rescaled!;
   const m = SKETCH_ROWS_PER_COL * ncols;
-  const key = (purpose: number) => streamKey(cfg.seed, iteration, purpose);
-  const levGram = nrows <= m ? withRank2(await engine.exactGram(true), ev) : await dense.sketchGram(await engine.resSketch(m, key(1), key(4), rs.p1), m);
-  if ((await factorWithShift(dense, 1, levGram)) < 0) return { shift: -1, modified: true, rows: 0 };
-  const kq = jlColumns(nrows, ncols, cfg.mode);
-  const Q = dense.jlMap(1, kq, key(2));
-  // j_i^T Q = u'_i (a_i^T Q) - b_i (p1^T Q): the kernels need p1^T Q once.
-  const pq = new Float64Array(kq);
-  for (let j = 0; j < ncols; j++) for (let c = 0; c < kq; c++) pq[c]! += rs.p1[j]! * Q[j * kq + c]!;
-  const sample = await engine.resSampleGram(Q, kq, pq, cfg.sampleSize / ncols, key(3), key(5));
-  const gram = addRank2(sample.gram, rs.p1, sample.y, sample.beta);
-  const f = await factorModel(dense, ev.negatives, async () => gram, (psd) => engine.negativeGram(psd));
-  return { ...f, rows: sample.kept };
+  // Redrawn whole, as the regularized sample is (see MAX_RESAMPLES).
+  for (let attempt = 0; ; attempt++) {
+    const key = (purpose: number) => streamKey(cfg.seed, iteration, purpose + RESAMPLE_PURPOSE * attempt);
+    const levGram = nrows <= m ? withRank2(await engine.exactGram(true), ev) : await dense.sketchGram(await engine.resSketch(m, key(1), key(4), rs.p1), m);
+    const levShift = await factorWithShift(dense, 1, levGram);
+    if (levShift < 0) return { shift: -1, modified: true, rows: 0 };
+    const kq = jlColumns(nrows, ncols, cfg.mode);
+    const Q = dense.jlMap(1, kq, key(2));
+    // j_i^T Q = u'_i (a_i^T Q) - b_i (p1^T Q): the kernels need p1^T Q once.
+    const pq = new Float64Array(kq);
+    for (let j = 0; j < ncols; j++) for (let c = 0; c < kq; c++) pq[c]! += rs.p1[j]! * Q[j * kq + c]!;
+    const sample = await engine.resSampleGram(Q, kq, pq, cfg.sampleSize / ncols, key(3), key(5));
+    const gram = addRank2(sample.gram, rs.p1, sample.y, sample.beta);
+    const f = await factorModel(dense, ev.negatives, async () => gram, (psd) => engine.negativeGram(psd));
+    if (f.shift <= 0 || levShift > 0 || attempt === MAX_RESAMPLES) return { ...f, rows: sample.kept };
+  }
 }
 
 /**

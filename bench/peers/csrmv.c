@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The native bound of the CSR kernel: y = A x in plain C (scipy sparsetools csr_matvec), compiled by
-// `npm run bench:peers` with the system cc -O3 -march=native -ffast-math (which lets the compiler
-// split each row's sum over vector lanes, as the Wasm kernel does by hand), timed on the very CSR
-// arrays the bench hands to Wasm dcsrmv; and a plain streaming read (dasum) as the native bandwidth.
+// `npm run bench:peers` with the system cc -O3 -march=native, and again with -ffast-math (which lets
+// the compiler split each row's sum over vector lanes, as the Wasm kernel does by hand), timed on the
+// very CSR arrays the bench hands to Wasm dcsrmv; and a plain streaming read (dasum) as the native
+// bandwidth.
 //
 //   csrmv mv DIR NROWS NCOLS REPS   reads DIR/indptr.i32, indices.i32, data.f64 (little-endian)
 //   csrmv stream MB REPS

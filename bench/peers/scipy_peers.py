@@ -4,12 +4,14 @@ Newton-Cholesky on the very instance the TypeScript bench wrote to a folder.
 
     python3 scipy_peers.py DIR
 
-DIR holds meta.json ({nrows, ncols, problem, f, tol, dense, rounds, budget_s, slow_s, methods}) and raw
-little-endian arrays: indptr.i32, indices.i32, data.f64, b.f64, w2.f64 (w squared), x0.f64. For every
-method this prints one JSON line (median seconds over the runs, iterations, evaluation counts turned
-into passes over A, the final gradient norm) and writes the final x to x.<method>.f64, which the
-bench evaluates again with its own evaluator. Only the solve is timed (time.perf_counter), never the
-reading of the files. Run with one BLAS thread (the bench sets OMP/OPENBLAS/MKL_NUM_THREADS=1).
+DIR holds meta.json ({nrows, ncols, problem, f, tol, dense, budget_s}) and raw little-endian arrays:
+indptr.i32, indices.i32, data.f64, b.f64, w2.f64 (w squared), x0.f64. After loading them this prints
+{"ready": true}; then each line on stdin names a method, which is run once from x0: the answer is one
+JSON line (seconds, iterations, evaluation counts turned into passes over A, the final gradient
+norm) and the final x in x.<method>.f64, which the bench evaluates again with its own evaluator.
+Only the solve is timed (time.perf_counter), never the reading of the files; the bench interleaves
+these runs with its other contenders. Run with one BLAS thread (the bench sets
+OMP/OPENBLAS/MKL_NUM_THREADS=1).
 
 A method stops when ||grad||_2 <= tol (the tolerance every contender gets), through its callback
 where scipy has no such test of its own (L-BFGS-B tests the projected gradient's infinity norm,
@@ -228,49 +230,23 @@ def main():
         # Every row is full: the scipy user holds a dense array, and BLAS does A x, A^T r and the Gram.
         A = A.toarray()
     b, w2, x0 = raw("b.f64", np.float64), raw("w2.f64", np.float64), raw("x0.f64", np.float64)
-    tol, budget, slow, rounds, maxiter = meta["tol"], meta["budget_s"], meta["slow_s"], meta["rounds"], meta.get("maxiter", 10000)
+    tol, budget = meta["tol"], meta["budget_s"]
     rescaled = meta["problem"] == "rescaled"
-    for method in meta["methods"]:
-        times = []
-        for r in range(1 + rounds):
-            obj = Objective(A, b, w2, meta["f"], rescaled)
-            if method == "newton-cholesky":
-                secs, x, nit, msg, counts = newton_cholesky(obj, x0, tol, budget, 100)
-            else:
-                secs, x, nit, msg, counts = run_scipy(method, obj, x0, tol, budget, maxiter)
-            passes = obj.passes
-            if r == 0:
-                # The first run is the check (and warm-up): timed again only when it converged, and
-                # then only when it was quick enough for the rounds to fit the bench's time.
-                obj.at(x)
-                gn = float(np.linalg.norm(obj.g))
-                loss = obj.fg(x)[0]
-                converged = gn <= tol
-                first = (secs, x, nit, msg, counts, passes, gn, loss)
-                if not converged or secs > slow:
-                    times.append(secs)
-                    break
-            else:
-                times.append(secs)
-        secs0, x, nit, msg, counts, passes, gn, loss = first
+    print(json.dumps({"ready": True}), flush=True)
+    # One run per request, so that the bench interleaves these runs with its own contenders.
+    for request in sys.stdin:
+        method = request.strip()
+        obj = Objective(A, b, w2, meta["f"], rescaled)
+        if method == "newton-cholesky":
+            secs, x, nit, msg, counts = newton_cholesky(obj, x0, tol, budget, 100)
+        else:
+            secs, x, nit, msg, counts = run_scipy(method, obj, x0, tol, budget, 10000)
+        passes = obj.passes
+        obj.at(x)
+        gn = float(np.linalg.norm(obj.g))
         x.astype("<f8").tofile(os.path.join(folder, f"x.{method}.f64"))
-        print(
-            json.dumps(
-                {
-                    "method": method,
-                    "converged": converged,
-                    "seconds": float(np.median(times)),
-                    "runs": len(times),
-                    "iterations": nit,
-                    "passes": passes,
-                    "gradNorm": gn,
-                    "loss": loss,
-                    "message": msg,
-                    **counts,
-                }
-            ),
-            flush=True,
-        )
+        result = {"method": method, "converged": gn <= tol, "seconds": secs, "iterations": nit, "passes": passes, "gradNorm": gn, "message": msg, **counts}
+        print(json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":

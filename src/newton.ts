@@ -39,6 +39,28 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
 }
 
 /**
+ * Lets timers and events run. In the calling thread every engine call resolves at once, so a whole
+ * solve is one chain of microtasks: a timer or a click that would abort it could never run. With a
+ * signal, each Newton step therefore yields one macrotask (setImmediate where there is one; a
+ * MessageChannel elsewhere, which browsers do not clamp to 4 ms as they do nested timeouts).
+ */
+function yieldToEvents(): Promise<void> {
+  const g = globalThis as { setImmediate?: (f: () => void) => unknown };
+  if (typeof g.setImmediate === "function") return new Promise((resolve) => g.setImmediate!(resolve));
+  if (typeof MessageChannel === "function") {
+    return new Promise((resolve) => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => {
+        channel.port1.close();
+        resolve();
+      };
+      channel.port2.postMessage(null);
+    });
+  }
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/**
  * What overflowed and what to change. Usually f(Ax) at a large z; but when b itself is out of
  * scale the loss overflows at every x, and then b is what must change.
  */
@@ -122,6 +144,7 @@ export async function newton(engine: Engine, objective: Objective, dense: DenseW
         status = "max-iterations";
         break;
       }
+      if (cfg.signal !== undefined && engine.threads === 0) await yieldToEvents();
       throwIfAborted(cfg.signal);
       const t0 = performance.now();
       const step = await newtonStep(engine, dense, ev, stepCfg, iteration, stepState);

@@ -42,7 +42,15 @@ async function dense(d: number): Promise<DenseWork> {
   return w;
 }
 
-function fire(kind: FaultKind): void {
+async function fire(kind: FaultKind): Promise<void> {
+  if (kind === "trap") {
+    // A real trap, not a thrown stand-in: y = A x with row pointers past the end of a fresh instance's memory.
+    if (kernels === null) throw new HyperregError("ERR_INTERNAL", "the worker was not initialised");
+    const { k } = await createKernels(kernels);
+    const end = k.memory.buffer.byteLength;
+    k.dcsrmv(1, end - 4, end, end, end, end);
+    return;
+  }
   if (kind === "typed") throw new HyperregRangeError("ERR_INVALID_VALUE", "a typed error raised in the worker on request", { argument: "fault", value: kind });
   if (kind === "throw") throw new Error("a fault raised in the worker on request");
   if (kind === "uncaught") {
@@ -66,7 +74,7 @@ async function guarded<T>(work: () => T | Promise<T>): Promise<T> {
     if (fault !== null && --fault.after <= 0) {
       const kind = fault.kind;
       fault = null;
-      fire(kind);
+      await fire(kind);
     }
     return await work();
   } catch (e) {

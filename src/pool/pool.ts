@@ -93,6 +93,11 @@ class WorkerSlot {
     });
   }
 
+  /** For tests: ends the worker's thread as something outside the pool would, leaving the pool to notice. */
+  terminateFromOutside(): void {
+    this.spawned.terminate();
+  }
+
   kill(error: HyperregError): void {
     if (this.dead !== null) return;
     this.dead = error;
@@ -174,6 +179,14 @@ export class Pool {
   async armFault(index: number, kind: FaultKind, after = 1): Promise<void> {
     const w = await this.worker(index);
     await w.request((api) => api.armFault(kind, after));
+  }
+
+  /**
+   * @internal For tests: terminates worker `index` behind the pool's back (as a crash or an outside
+   * kill would), so that the pool learns of it only from the worker's exit.
+   */
+  terminateWorker(index: number): void {
+    this.slots[index]?.terminateFromOutside();
   }
 
   /** @internal Per worker: CPU time of its thread (null where unknown), busy time and request count. */

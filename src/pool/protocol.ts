@@ -4,8 +4,11 @@
 import type { BlockData, BlockSet, ProblemData } from "../engine/blockset.js";
 import type { BlockMethod } from "../engine/engine.js";
 
-/** Ways the pool's tests make a worker fail: a plain throw, a typed error, an exit, an uncaught throw. */
-export type FaultKind = "throw" | "typed" | "exit" | "uncaught";
+/**
+ * Ways the pool's tests make a worker fail: a plain throw, a typed error, an exit, an uncaught
+ * throw, a WebAssembly trap (a kernel reading past its memory).
+ */
+export type FaultKind = "throw" | "typed" | "exit" | "uncaught" | "trap";
 
 export interface WorkerStats {
   /** CPU time of the worker's thread in ms (null where the runtime does not tell). */

@@ -61,6 +61,7 @@ async function assertWorkerThreads(workers: number, what: string): Promise<void>
 }
 
 function assertCode(e: unknown, code: string, what: string): void {
+  if (e === undefined) assert.unreachable(`${what}: resolved, where ${code} was due`);
   assert.instance(e, HyperregError, `${what}: ${String(e)}`);
   assert.is((e as HyperregError).code, code, `${what}: ${(e as Error).message}`);
 }
@@ -264,7 +265,8 @@ test("abort at a seeded random moment: ERR_ABORTED within a second, in the calli
     await assertHealthy(pool, model, "before");
     const runners: [string, (signal: AbortSignal) => Promise<SolveResult>][] = [
       ["pool", (signal) => model.solve(midProblem, { ...endless, signal })],
-      ["calling thread", (signal) => solve({ ...midProblem, A: mid.A }, { ...endless, signal })],
+      // Bounded, so that a solve deaf to its signal ends (as max-iterations, failing) instead of spinning.
+      ["calling thread", (signal) => solve({ ...midProblem, A: mid.A }, { ...endless, maxIterations: 1000, signal })],
       ["solve with threads", (signal) => solve({ ...midProblem, A: mid.A }, { ...endless, signal, threads: THREADS })],
     ];
     for (let round = 0; round < 45; round++) {

@@ -93,11 +93,12 @@ const api: BlocksWorkerApi = {
     cpuTimer = await threadCpuTimer();
     return "ready";
   },
-  load: (id: number, ncols: number, data: BlockData[]) =>
+  load: (id: number, ncols: number, data: BlockData[], reserveBytes: number) =>
     guarded(async () => {
       if (kernels === null) throw new HyperregError("ERR_INTERNAL", "the worker was not initialised");
-      models.set(id, new BlockSet(await createKernels(kernels), ncols, data));
+      models.set(id, new BlockSet(await createKernels(kernels), ncols, data, false, reserveBytes));
     }),
+  append: (id: number, data: BlockData[]) => guarded(() => model(id).append(data)),
   drop(id: number): void {
     models.delete(id);
   },

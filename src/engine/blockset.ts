@@ -157,6 +157,11 @@ export const PASSES: Record<BlockMethod, number> = {
   resSampleGram: 2, // dcsrjlev + dcsrmtv of the sampled J rows' weights over every row
 };
 
+/** What a block takes in a kernel instance's memory: A (12 bytes a nonzero, 4 a row pointer), six row vectors, alignment. */
+export function residentBytes(nnz: number, nrows: number): number {
+  return 12 * nnz + 52 * (nrows + 1) + 160;
+}
+
 export class BlockSet {
   private readonly blocks: Resident[] = [];
   private f = 0;
@@ -180,12 +185,24 @@ export class BlockSet {
     readonly ncols: number,
     data: readonly BlockData[],
     private readonly fold = false,
+    /** Bytes to reserve at once when more blocks will be appended (see `append`). */
+    reserveBytes?: number,
   ) {
-    // Per block: A (12 bytes a nonzero, 4 a row pointer) and six row vectors, plus alignment.
-    arena.reserve(data.reduce((s, blk) => s + 12 * blk.data.length + 52 * blk.indptr.length + 160, 0));
+    arena.reserve(reserveBytes ?? data.reduce((s, blk) => s + residentBytes(blk.data.length, blk.indptr.length - 1), 0));
+    this.append(data);
+    this.x = arena.allocF64(ncols);
+    this.out = arena.allocF64(8);
+  }
+
+  /**
+   * Copies more blocks in, after those already here (in block order). A pool's worker receives its
+   * blocks one request at a time into memory reserved for all of them, so that neither side holds a
+   * second copy of its share of A while loading.
+   */
+  append(data: readonly BlockData[]): void {
     for (const blk of data) {
       const nrows = blk.block.rowEnd - blk.block.rowStart;
-      const a = arena;
+      const a = this.arena;
       const B = a.allocF64(nrows);
       this.blocks.push({
         block: blk.block,
@@ -217,8 +234,6 @@ export class BlockSet {
         vJ: 0,
       });
     }
-    this.x = arena.allocF64(ncols);
-    this.out = arena.allocF64(8);
   }
 
   /**

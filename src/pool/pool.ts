@@ -13,7 +13,7 @@
 import * as Comlink from "comlink";
 import { asCsr } from "../csr.js";
 import { type DenseOffload, DenseWork } from "../dense.js";
-import type { BlockData, BlockSet } from "../engine/blockset.js";
+import { type BlockData, type BlockSet, residentBytes } from "../engine/blockset.js";
 import { type BlockCall, BlockEngine, type BlockMethod, problemSlices } from "../engine/engine.js";
 import { LocalEngine, rowNnzSquares, sliceBlock } from "../engine/local.js";
 import { type RowBlock, tileRows } from "../engine/tiling.js";
@@ -251,11 +251,6 @@ function assign(blocks: number, workers: number): { lo: number; hi: number }[] {
   return Array.from({ length: workers }, (_, w) => ({ lo: Math.floor((w * blocks) / workers), hi: Math.floor(((w + 1) * blocks) / workers) }));
 }
 
-/** Resolves on a later turn of the event loop (a resolved promise would not let a page draw). */
-function macrotask(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
 /** A block's rows in buffers of its own, to be transferred (a view would clone all of A). */
 function ownBlock(A: CsrMatrix, block: RowBlock) {
   const s = sliceBlock(A, block);
@@ -305,13 +300,16 @@ export class Model {
         if (hi === lo) return;
         const slot = await this.pool.worker(w);
         if (this.loadedOn.get(w) === slot) return;
-        const data: BlockData[] = [];
-        for (const b of this.blocks.slice(lo, hi)) {
-          data.push(ownBlock(this.A, b));
-          // Copying a block takes a few ms: let a page draw between blocks.
-          await macrotask();
+        // One block a request, into memory the first request reserves for all of them: copies in
+        // flight stay one block per worker, where sending the whole share at once held a second
+        // copy of A until the workers' next garbage collection. Each request also lets a page draw.
+        const blocks = this.blocks.slice(lo, hi);
+        const bytes = blocks.reduce((s, b) => s + residentBytes(this.A.indptr[b.rowEnd]! - this.A.indptr[b.rowStart]!, b.rowEnd - b.rowStart), 0);
+        for (const [k, b] of blocks.entries()) {
+          const data: BlockData[] = [ownBlock(this.A, b)];
+          const sent = Comlink.transfer(data, buffersOf(data));
+          await slot.request((api) => (k === 0 ? api.load(this.id, this.ncols, sent, bytes) : api.append(this.id, sent)));
         }
-        await slot.request((api) => api.load(this.id, this.ncols, Comlink.transfer(data, buffersOf(data))));
         this.loadedOn.set(w, slot);
       }),
     );

@@ -21,8 +21,12 @@ export interface WorkerStats {
 export interface BlocksWorkerApi {
   /** The handshake: keeps the compiled kernel module and proves it instantiates there. */
   init(module: WebAssembly.Module): Promise<"ready">;
-  /** Loads a model's row blocks (their buffers transferred) into a kernel instance of its own. */
-  load(id: number, ncols: number, data: BlockData[]): Promise<void>;
+  /**
+   * Loads a model's first row blocks (their buffers transferred) into a kernel instance of its own,
+   * reserving `reserveBytes` there for all of its blocks; `append` brings the rest.
+   */
+  load(id: number, ncols: number, data: BlockData[], reserveBytes: number): Promise<void>;
+  append(id: number, data: BlockData[]): Promise<void>;
   drop(id: number): void;
   setProblem(id: number, f: number, perBlock: ProblemData[], rescaled: boolean): Promise<void>;
   /** One BlockSet method over the model's blocks here: one partial per block, in block order. */

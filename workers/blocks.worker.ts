@@ -64,6 +64,12 @@ async function fire(kind: FaultKind): Promise<void> {
   (globalThis as unknown as { close(): void }).close();
 }
 
+/** The buffers a block came in, transferred back: the pool sends the next block in them. */
+function handBack(data: BlockData[]): ArrayBuffer[] {
+  const buffers = data.flatMap((d) => [d.indptr.buffer, d.indices.buffer, d.data.buffer] as ArrayBuffer[]);
+  return Comlink.transfer(buffers, buffers);
+}
+
 /**
  * Runs one request. A hyperreg error keeps its class and code across the boundary; anything else
  * is a bug or a broken runtime, reported as ERR_WORKER_CRASHED with the worker's message.
@@ -97,8 +103,13 @@ const api: BlocksWorkerApi = {
     guarded(async () => {
       if (kernels === null) throw new HyperregError("ERR_INTERNAL", "the worker was not initialised");
       models.set(id, new BlockSet(await createKernels(kernels), ncols, data, false, reserveBytes));
+      return handBack(data);
     }),
-  append: (id: number, data: BlockData[]) => guarded(() => model(id).append(data)),
+  append: (id: number, data: BlockData[]) =>
+    guarded(() => {
+      model(id).append(data);
+      return handBack(data);
+    }),
   drop(id: number): void {
     models.delete(id);
   },

@@ -251,10 +251,30 @@ function assign(blocks: number, workers: number): { lo: number; hi: number }[] {
   return Array.from({ length: workers }, (_, w) => ({ lo: Math.floor((w * blocks) / workers), hi: Math.floor(((w + 1) * blocks) / workers) }));
 }
 
-/** A block's rows in buffers of its own, to be transferred (a view would clone all of A). */
-function ownBlock(A: CsrMatrix, block: RowBlock) {
+/** Buffers that carry blocks to a worker and come back with its answer, for the next block. */
+interface Carrier {
+  indptr: ArrayBuffer;
+  indices: ArrayBuffer;
+  data: ArrayBuffer;
+}
+
+function carrier(rows: number, nnz: number): Carrier {
+  return { indptr: new ArrayBuffer(4 * (rows + 1)), indices: new ArrayBuffer(4 * nnz), data: new ArrayBuffer(8 * nnz) };
+}
+
+/**
+ * A block's rows copied into the carrier's buffers, whole buffers being what can be transferred (a
+ * view of A would clone all of it). Block-local row pointers, as sliceBlock makes them.
+ */
+function packBlock(A: CsrMatrix, block: RowBlock, c: Carrier): BlockData {
   const s = sliceBlock(A, block);
-  return { block, indptr: s.indptr, indices: s.indices.slice(), data: s.data.slice() };
+  const indptr = new Int32Array(c.indptr, 0, s.indptr.length);
+  const indices = new Int32Array(c.indices, 0, s.indices.length);
+  const data = new Float64Array(c.data, 0, s.data.length);
+  indptr.set(s.indptr);
+  indices.set(s.indices);
+  data.set(s.data);
+  return { block, indptr, indices, data };
 }
 
 /** A matrix loaded into a pool. Solves on one model run one at a time, in call order. */
@@ -300,15 +320,18 @@ export class Model {
         if (hi === lo) return;
         const slot = await this.pool.worker(w);
         if (this.loadedOn.get(w) === slot) return;
-        // One block a request, into memory the first request reserves for all of them: copies in
-        // flight stay one block per worker, where sending the whole share at once held a second
-        // copy of A until the workers' next garbage collection. Each request also lets a page draw.
+        // One block a request, into memory the first request reserves for all of them, in one set of
+        // buffers that the worker hands back with each answer: sending the whole share at once held
+        // a second copy of it in the worker, and fresh buffers per block a pile of garbage there,
+        // both until the worker's next garbage collection. Each request also lets a page draw.
         const blocks = this.blocks.slice(lo, hi);
-        const bytes = blocks.reduce((s, b) => s + residentBytes(this.A.indptr[b.rowEnd]! - this.A.indptr[b.rowStart]!, b.rowEnd - b.rowStart), 0);
+        const nnzOf = (b: RowBlock) => this.A.indptr[b.rowEnd]! - this.A.indptr[b.rowStart]!;
+        const bytes = blocks.reduce((s, b) => s + residentBytes(nnzOf(b), b.rowEnd - b.rowStart), 0);
+        let c = carrier(Math.max(...blocks.map((b) => b.rowEnd - b.rowStart)), Math.max(...blocks.map(nnzOf)));
         for (const [k, b] of blocks.entries()) {
-          const data: BlockData[] = [ownBlock(this.A, b)];
-          const sent = Comlink.transfer(data, buffersOf(data));
-          await slot.request((api) => (k === 0 ? api.load(this.id, this.ncols, sent, bytes) : api.append(this.id, sent)));
+          const sent = Comlink.transfer([packBlock(this.A, b, c)], [c.indptr, c.indices, c.data]);
+          const back = await slot.request((api) => (k === 0 ? api.load(this.id, this.ncols, sent, bytes) : api.append(this.id, sent)));
+          c = { indptr: back[0]!, indices: back[1]!, data: back[2]! };
         }
         this.loadedOn.set(w, slot);
       }),

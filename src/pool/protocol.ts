@@ -22,11 +22,12 @@ export interface BlocksWorkerApi {
   /** The handshake: keeps the compiled kernel module and proves it instantiates there. */
   init(module: WebAssembly.Module): Promise<"ready">;
   /**
-   * Loads a model's first row blocks (their buffers transferred) into a kernel instance of its own,
-   * reserving `reserveBytes` there for all of its blocks; `append` brings the rest.
+   * Loads a model's first row block (its buffers transferred) into a kernel instance of its own,
+   * reserving `reserveBytes` there for all of its blocks; `append` brings the rest. Both hand the
+   * block's buffers back (transferred), for the next block.
    */
-  load(id: number, ncols: number, data: BlockData[], reserveBytes: number): Promise<void>;
-  append(id: number, data: BlockData[]): Promise<void>;
+  load(id: number, ncols: number, data: BlockData[], reserveBytes: number): Promise<ArrayBuffer[]>;
+  append(id: number, data: BlockData[]): Promise<ArrayBuffer[]>;
   drop(id: number): void;
   setProblem(id: number, f: number, perBlock: ProblemData[], rescaled: boolean): Promise<void>;
   /** One BlockSet method over the model's blocks here: one partial per block, in block order. */

@@ -183,7 +183,8 @@ export class Pool {
 
   /**
    * @internal For tests: terminates worker `index` behind the pool's back (as a crash or an outside
-   * kill would), so that the pool learns of it only from the worker's exit.
+   * kill would), so that the pool learns of it only from the worker's exit. Node's workers report
+   * that exit; a browser's Worker.terminate() sends no event, so there this would leave requests pending.
    */
   terminateWorker(index: number): void {
     this.slots[index]?.terminateFromOutside();

@@ -8,7 +8,8 @@
 // same x0 and stop at the same absolute gradient tolerance. Each contender's first run is its check:
 // its x is evaluated again by one evaluator (newton.ts) and must reach the tolerance and the best
 // loss (1e-8 relative); one that does not is reported as stalled or failed, with its gradient norm,
-// and is not timed again. The others are timed in interleaved rounds (medians). Passes over A turn
+// and is not timed again. The others, scipy's runs included, are timed in interleaved rounds
+// (medians; a check run over SLOW_MS is the only timing). Passes over A turn
 // into bytes (12 per nonzero, 4 per row pointer) and, with the streaming bandwidth measured here by
 // the Wasm dasum kernel, into the fraction of the bandwidth bound a solve reached.
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from "node:child_process";
@@ -31,7 +32,10 @@ const ROUNDS = quick ? 1 : 3;
 const BUDGET_MS = quick ? 2_000 : 8_000;
 /** A contender whose check run took longer is timed by that run alone (runs=1). */
 const SLOW_MS = quick ? 1_500 : 4_000;
-/** Bytes of the streaming read that measures bandwidth (much larger than any cache). */
+/**
+ * Bytes of the streaming read that measures bandwidth: beyond the last-level cache (the development
+ * machine's L3 holds 480 MiB; the quick run's 256 MB partly fits in it and reads faster).
+ */
 const STREAM_BYTES = quick ? 256e6 : 1e9;
 
 interface Case {

@@ -96,7 +96,6 @@ interface Resident {
   w2: number;
   z: number;
   dz: number;
-  r: number;
   B: number;
   /**
    * Below the certificate some B_i <= 0 (math.md section 4). Then Bmod replaces those by Gauss-Newton
@@ -157,9 +156,9 @@ export const PASSES: Record<BlockMethod, number> = {
   resSampleGram: 2, // dcsrjlev + dcsrmtv of the sampled J rows' weights over every row
 };
 
-/** What a block takes in a kernel instance's memory: A (12 bytes a nonzero, 4 a row pointer), six row vectors, alignment. */
+/** What a block takes in a kernel instance's memory: A (12 bytes a nonzero, 4 a row pointer), five row vectors, alignment. */
 export function residentBytes(nnz: number, nrows: number): number {
-  return 12 * nnz + 52 * (nrows + 1) + 160;
+  return 12 * nnz + 44 * (nrows + 1) + 160;
 }
 
 export class BlockSet {
@@ -173,6 +172,8 @@ export class BlockSet {
   private partial = { ptr: 0, total: 0, len: 0 };
   private qPtr = 0;
   private qLen = 0;
+  private rPtr = 0;
+  private rLen = 0;
   private sbPtr = 0;
   private sbLen = 0;
 
@@ -214,7 +215,6 @@ export class BlockSet {
         w2: a.allocF64(nrows),
         z: a.allocF64(nrows),
         dz: a.allocF64(nrows),
-        r: a.allocF64(nrows),
         B,
         Bmod: B,
         Bpos: B,
@@ -253,6 +253,18 @@ export class BlockSet {
       else a.k.daxpy(len, 1, ptr, total);
     });
     return this.fold ? [a.f64(total, len).slice()] : parts;
+  }
+
+  /**
+   * The residual of the block being weighed: it lives from the weights kernel to the transposed
+   * product right after it, so one buffer for the longest block serves them all (8 bytes a row less).
+   */
+  private residual(nrows: number): number {
+    if (nrows > this.rLen) {
+      this.rPtr = this.arena.allocF64(nrows);
+      this.rLen = nrows;
+    }
+    return this.rPtr;
   }
 
   /** Room for `len` doubles at qPtr: the JL map Q and the sampling kernels' small vectors after it. */
@@ -356,13 +368,14 @@ export class BlockSet {
     const grads = this.partials(
       this.ncols,
       (r, g) => {
-        const info = k.dhypweights(this.f, r.nrows, r.z, r.b, r.w2, r.r, r.B, this.out, 0);
+        const res = this.residual(r.nrows);
+        const info = k.dhypweights(this.f, r.nrows, r.z, r.b, r.w2, res, r.B, this.out, 0);
         const [loss, minB, negatives] = this.arena.f64(this.out, 3);
         stats.push({ loss: loss!, overflowRow: info > 0 ? r.block.rowStart + info - 1 : -1, minB: minB!, negatives: negatives! });
         r.hasNegatives = negatives! > 0;
-        if (r.hasNegatives) this.splitWeights(r);
+        if (r.hasNegatives) this.splitWeights(r, res);
         else r.Bmod = r.Bpos = r.Bneg = r.Gneg = r.B;
-        k.dcsrmtv(r.nrows, r.Ap, r.Aj, r.Ax, r.r, g);
+        k.dcsrmtv(r.nrows, r.Ap, r.Aj, r.Ax, res, g);
       },
     );
     const merged = this.scalars(stats, (a, v) => ({
@@ -374,11 +387,11 @@ export class BlockSet {
     return merged.map((m, i) => ({ ...m, grad: grads[i]! }));
   }
 
-  private splitWeights(r: Resident): void {
+  private splitWeights(r: Resident, res: number): void {
     const a = this.arena;
     r.split ??= { Bmod: a.allocF64(r.nrows), Bpos: a.allocF64(r.nrows), Bneg: a.allocF64(r.nrows), Gneg: a.allocF64(r.nrows) };
     ({ Bmod: r.Bmod, Bpos: r.Bpos, Bneg: r.Bneg, Gneg: r.Gneg } = r.split);
-    a.k.dhypweights(this.f, r.nrows, r.z, r.b, r.w2, r.r, r.Bmod, this.out, 1);
+    a.k.dhypweights(this.f, r.nrows, r.z, r.b, r.w2, res, r.Bmod, this.out, 1);
     const B = a.f64(r.B, r.nrows);
     const Bmod = a.f64(r.Bmod, r.nrows);
     const Bpos = a.f64(r.Bpos, r.nrows);
@@ -508,7 +521,8 @@ export class BlockSet {
     const d = this.ncols;
     const stats: Omit<ResEvalPartial, "grad" | "p1" | "p2">[] = [];
     const parts = this.partials(3 * d, (r, g) => {
-      const info = k.dresweights(r.nrows, r.u, r.up, r.z, r.b, r.w2, alpha, cb, r.r, r.e, r.B, r.upb, this.out);
+      const res = this.residual(r.nrows);
+      const info = k.dresweights(r.nrows, r.u, r.up, r.z, r.b, r.w2, alpha, cb, res, r.e, r.B, r.upb, this.out);
       const [loss, minE, negatives, minRow, reg] = this.arena.f64(this.out, 5);
       stats.push({ loss: loss!, reg: reg!, overflowRow: info > 0 ? r.block.rowStart + info - 1 : -1, minB: minE!, minRow: r.block.rowStart + minRow!, negatives: negatives! });
       r.hasNegatives = negatives! > 0;
@@ -517,7 +531,7 @@ export class BlockSet {
       else r.Bmod = r.Bneg = r.Gneg = r.B;
       r.Bpos = r.e;
       // One pass over the block for the three transposed products.
-      k.dcsrmtv3(r.nrows, r.Ap, r.Aj, r.Ax, r.r, r.up, r.upb, g, g + 8 * d, g + 16 * d);
+      k.dcsrmtv3(r.nrows, r.Ap, r.Aj, r.Ax, res, r.up, r.upb, g, g + 8 * d, g + 16 * d);
     });
     const merged = this.scalars(stats, (a, v) => ({
       loss: a.loss + v.loss,

@@ -8,7 +8,7 @@
 // it reports. `--big` adds the nnz = 1e8 problem (1.2 GB of CSR) on the calling thread and on 2 workers.
 import { readFileSync, writeFileSync } from "node:fs";
 import { freezeCsr } from "../src/csr.js";
-import { createPool, solve } from "../src/index.js";
+import { createPool, rng, solve } from "../src/index.js";
 import type { CsrMatrix, HessianMode, SolveResult } from "../src/index.js";
 import { collectGarbage, line, quick } from "./lib.js";
 
@@ -31,18 +31,6 @@ async function settle(): Promise<number> {
   }
   writeFileSync("/proc/self/clear_refs", "5");
   return kib("VmRSS");
-}
-
-/** splitmix32, for a problem built straight into typed arrays (no JS arrays of 1e8 numbers in the peak). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x9e3779b9) >>> 0;
-    let z = s;
-    z = Math.imul(z ^ (z >>> 16), 0x21f0aaad);
-    z = Math.imul(z ^ (z >>> 15), 0x735a2d97);
-    return ((z ^ (z >>> 15)) >>> 0) / 4294967296;
-  };
 }
 
 /**

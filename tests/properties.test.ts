@@ -12,7 +12,7 @@ import { assertValidResult, Random, type RawProblem, reported } from "./oracle.j
 
 const PROBLEMS = 300;
 const THREADS = [1, 2, 3];
-/** Relative agreement of the loss under a row permutation (the issue's bound). */
+/** Relative agreement of the loss under a row permutation: rounding of sums taken in another order, far below this. */
 const PERMUTED_LOSS = 1e-10;
 
 const FAMILIES: Family[] = ["gauss", "sparse", "powerlaw", "onehot"];

@@ -16,7 +16,7 @@ import type { CsrMatrix, Model, Pool, SolveOptions, SolveResult } from "../src/i
 import { loadFixture, relativeError } from "./helpers.js";
 import { assertValidResult, Random, reported } from "./oracle.js";
 
-/** The issue's bound from a fault (or its trigger) to the rejection; the measured times are printed. */
+/** The promised bound from a fault (or its trigger) to the rejection; the measured times are printed. */
 const WITHIN_MS = 1000;
 const THREADS = 2;
 

@@ -276,7 +276,12 @@ function describeStatus(status: Status, s: { iteration: number; gradNorm: number
   const g = `||grad|| = ${s.gradNorm.toExponential(3)}`;
   switch (status) {
     case "converged":
-      return `converged: ${g} <= tol ${s.tol.toExponential(3)} after ${s.iteration} iterations.`;
+      // A start where f(Ax) underflows (exp(z) for z << 0) has a vanishing gradient without being a
+      // minimizer: say what the test saw rather than let "converged" vouch for more.
+      return s.iteration === 0
+        ? `converged at x0: ${g} <= tol ${s.tol.toExponential(3)} there, so no step was taken. If the loss is far above what you expect, x0 sits on a plateau where f(A x0) underflows ` +
+            `(exp(z) -> 0 for z << 0): start nearer 0 or pass a smaller tol.`
+        : `converged: ${g} <= tol ${s.tol.toExponential(3)} after ${s.iteration} iterations.`;
     case "max-iterations":
       return (
         `stopped after ${s.iteration} iterations with ${g} > tol ${s.tol.toExponential(3)}: raise maxIterations` +

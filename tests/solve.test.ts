@@ -3,7 +3,7 @@
 // run to ||grad|| <= 1e-11), in every Hessian mode.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { csr, solve } from "../src/index.js";
+import { csr, csrFromDense, solve } from "../src/index.js";
 import type { HessianMode, SolveResult } from "../src/index.js";
 import { loadFixture, norm, relativeError, snapshot } from "./helpers.js";
 
@@ -93,6 +93,18 @@ test("passes counts the passes over A: an exact solve with full steps makes 3 pe
   const pcg = await solve({ f: fx.f, A: fx.A, b: fx.b, w: fx.w }, { hessian: "sketch-pcg", x0: fx.x0 });
   const cg = pcg.history.reduce((s, h) => s + (h.cgIterations ?? 0), 0);
   assert.ok(pcg.passes >= cg + 2 * pcg.iterations, `${pcg.passes} passes for ${cg} CG iterations in ${pcg.iterations} steps`);
+});
+
+test("a start on a plateau where exp underflows meets the gradient test, and the message says so", async () => {
+  // w = 0 and A x0 = -50: the gradient (exp(z) - b) exp(z) is about 1e6 * 2e-22, far below tol, at a
+  // loss of 1e12 that is nowhere near a minimizer's.
+  const r = await solve({ f: "exp", A: csrFromDense([[1], [1]]), b: [1e6, 1e6], w: 0 }, { x0: [-50] });
+  assert.is(r.status, "converged");
+  assert.is(r.iterations, 0);
+  assert.match(r.message, /converged at x0: .*plateau where f\(A x0\) underflows/);
+  // Where steps were taken, the usual words.
+  const fx = loadFixture("reg-exp-tiny");
+  assert.match((await solve({ f: fx.f, A: fx.A, b: fx.b, w: fx.w })).message, /^converged: \|\|grad\|\| = .* after \d+ iterations\./);
 });
 
 test("a certified fixture reports the certificate with its margin", async () => {

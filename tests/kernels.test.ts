@@ -643,7 +643,7 @@ function wasmHypweights(f: number, z: Float64Array, b: Float64Array, w2: Float64
     const rp = arena.putF64(new Float64Array(n).fill(NaN));
     const Bp = arena.putF64(new Float64Array(n).fill(NaN));
     const outp = arena.putF64([NaN, NaN, NaN]);
-    const info = k.dhypweights(f, n, arena.putF64(z), arena.putF64(b), arena.putF64(w2), rp, Bp, outp, modify);
+    const info = k.dhypweights(f, n, arena.putF64(z), 0, arena.putF64(b), arena.putF64(w2), rp, Bp, outp, modify);
     const out = read(outp, 3);
     return { r: read(rp, n), B: read(Bp, n), loss: out[0]!, minB: out[1]!, negatives: out[2]!, info };
   });
@@ -697,6 +697,38 @@ test("dhypweights matches the reference for exp, cosh and sinh, with z near 0, n
       // Every shape of the result, for n = 0 and n = 1 as well.
       for (const n of [0, 1, 2, 3]) {
         assertWeightsMatch(f, zs.slice(0, n), Float64Array.from(b.slice(0, n)), Float64Array.from(w2.slice(0, n)), modify, `${F_NAME[f]} n=${n}`);
+      }
+    }
+  }
+});
+
+test("dhypweights at z + dz gives the bits it gives at the z that daxpy(1, dz, z) stores", () => {
+  // The full Newton step is weighed ahead of the line search without a copy of z; once accepted, z
+  // moves by daxpy: both must see the same z_i + dz_i, or the solve's bits would depend on the path.
+  const rng = new Rng(12);
+  const n = 67; // an odd length reaches daxpy's scalar tail
+  const z = Float64Array.from({ length: n }, () => rng.uniform(-4, 4));
+  const dz = Float64Array.from({ length: n }, () => rng.uniform(-1, 1) * 10 ** rng.uniform(-12, 0.5));
+  const b = Float64Array.from({ length: n }, () => rng.uniform(-3, 8));
+  const w2 = Float64Array.from({ length: n }, () => rng.uniform(0, 1.5));
+  for (const f of FS) {
+    for (const modify of [0, 1]) {
+      const [onTheFly, moved] = [true, false].map((fly) =>
+        scoped(() => {
+          const zp = arena.putF64(z);
+          const dzp = arena.putF64(dz);
+          if (!fly) k.daxpy(n, 1, dzp, zp);
+          const rp = arena.allocF64(n);
+          const Bp = arena.allocF64(n);
+          const outp = arena.allocF64(3);
+          const info = k.dhypweights(f, n, zp, fly ? dzp : 0, arena.putF64(b), arena.putF64(w2), rp, Bp, outp, modify);
+          return { info, r: read(rp, n), B: read(Bp, n), out: read(outp, 3) };
+        }),
+      );
+      const what = `${F_NAME[f]} modify=${modify}`;
+      assert.is(onTheFly!.info, moved!.info, what);
+      for (const key of ["r", "B", "out"] as const) {
+        assert.ok(onTheFly![key].every((v, i) => Object.is(v, moved![key][i])), `${what}: ${key} differs`);
       }
     }
   }
@@ -985,7 +1017,7 @@ test("the gradient A^T r and Hessian A^T diag(B) A agree with central difference
       const evaluate = (x: Float64Array): { loss: number; g: Float64Array; H: Float64Array } => {
         arena.f64(xp, d).set(x);
         k.dcsrmv(n, p.Ap, p.Aj, p.Ax, xp, zp);
-        assert.is(k.dhypweights(f, n, zp, bp, w2p, rp, Bp, outp, 0), 0, "no overflow");
+        assert.is(k.dhypweights(f, n, zp, 0, bp, w2p, rp, Bp, outp, 0), 0, "no overflow");
         arena.f64(gp, d).fill(0);
         k.dcsrmtv(n, p.Ap, p.Aj, p.Ax, rp, gp);
         arena.f64(Gp, d * d).fill(0);

@@ -113,8 +113,6 @@ interface Resident {
   Dt: number;
   /** A p of the last Hessian-vector product, kept while CG builds dz = A dx (0 until first used). */
   Av: number;
-  /** The line search's base point while a speculative step is taken (see tryDirection), else 0. */
-  zBase: number;
   /**
    * Rescaled only (0 until then): u = f(z), u' = f'(z), the certificate weights e, u' b, and the
    * J half's leverage scores and sample weights. B holds u'^2 + e there, so the exact Gram and the
@@ -164,7 +162,12 @@ export function residentBytes(nnz: number, nrows: number): number {
 export class BlockSet {
   private readonly blocks: Resident[] = [];
   private f = 0;
-  /** Whether z holds the speculative point z + dz of tryDirection and zBase the line's start. */
+  /**
+   * Whether the last line was weighed at its full step z + dz ahead of the line search (tryDirection)
+   * while z stayed the line's start. lossAt and step continue that line from z; a call that writes
+   * dz (the next line, or CG building one) first moves z to the full step, which the line search
+   * must then have accepted (settle); the Gram and sketch passes read neither z nor dz.
+   */
   private speculative = false;
   // Scratch shared by all blocks.
   private readonly x: number;
@@ -225,7 +228,6 @@ export class BlockSet {
         lev: 0,
         Dt: 0,
         Av: 0,
-        zBase: 0,
         u: 0,
         up: 0,
         e: 0,
@@ -322,44 +324,38 @@ export class BlockSet {
 
   /** Takes the step x + t dx of the last direction: z += t dz (no pass over A), then evaluates. */
   step(t: number): EvalPartial[] {
-    const a = this.arena;
-    for (const r of this.blocks) {
-      // After tryDirection z holds the full step: start again from the line's base point.
-      if (this.speculative) a.f64(r.z, r.nrows).set(a.f64(r.zBase, r.nrows));
-      a.k.daxpy(r.nrows, t, r.dz, r.z);
-    }
+    for (const r of this.blocks) this.arena.k.daxpy(r.nrows, t, r.dz, r.z);
     this.speculative = false;
     return this.weigh();
   }
 
   /**
    * dz = A dx, then the full step taken ahead of the line search's verdict: z + dz evaluated as
-   * `step(1)` would (the same operations, so the same bits). When the line search accepts t = 1 the
-   * caller has the next evaluation without another request; otherwise lossAt and step work from
-   * the line's base point, kept in zBase.
+   * `step(1)` would: the weights kernel reads z_i + dz_i, the bits z += 1 dz stores (so the same
+   * bits), and z itself stays the line's start. When the line search accepts t = 1 the caller has
+   * the next evaluation without another request, and the next call moves z (settle); otherwise
+   * lossAt and step work from z. No copy of z is kept: 8 bytes a row less.
    */
   tryDirection(dx: Float64Array): EvalPartial[] {
+    this.settle();
     this.multiply(dx, "dz");
-    return this.speculate();
+    this.speculative = true;
+    return this.weigh();
   }
 
   /** tryDirection for the dz that CG built (see hessVec), completed with its last step. */
   tryCgDirection(carry: number): EvalPartial[] {
+    this.settle();
     this.completeCgDz(carry);
-    return this.speculate();
-  }
-
-  private speculate(): EvalPartial[] {
-    const a = this.arena;
-    for (const r of this.blocks) {
-      if (r.zBase === 0) r.zBase = a.allocF64(r.nrows);
-      // Swap the buffers: the base keeps z's exact bits, z becomes base + 1 * dz.
-      [r.z, r.zBase] = [r.zBase, r.z];
-      a.f64(r.z, r.nrows).set(a.f64(r.zBase, r.nrows));
-      a.k.daxpy(r.nrows, 1, r.dz, r.z);
-    }
     this.speculative = true;
     return this.weigh();
+  }
+
+  /** Moves z to the full step weighed by the last tryDirection, which the line search accepted. */
+  private settle(): void {
+    if (!this.speculative) return;
+    for (const r of this.blocks) this.arena.k.daxpy(r.nrows, 1, r.dz, r.z);
+    this.speculative = false;
   }
 
   private weigh(): EvalPartial[] {
@@ -369,7 +365,7 @@ export class BlockSet {
       this.ncols,
       (r, g) => {
         const res = this.residual(r.nrows);
-        const info = k.dhypweights(this.f, r.nrows, r.z, r.b, r.w2, res, r.B, this.out, 0);
+        const info = k.dhypweights(this.f, r.nrows, r.z, this.speculative ? r.dz : 0, r.b, r.w2, res, r.B, this.out, 0);
         const [loss, minB, negatives] = this.arena.f64(this.out, 3);
         stats.push({ loss: loss!, overflowRow: info > 0 ? r.block.rowStart + info - 1 : -1, minB: minB!, negatives: negatives! });
         r.hasNegatives = negatives! > 0;
@@ -391,7 +387,7 @@ export class BlockSet {
     const a = this.arena;
     r.split ??= { Bmod: a.allocF64(r.nrows), Bpos: a.allocF64(r.nrows), Bneg: a.allocF64(r.nrows), Gneg: a.allocF64(r.nrows) };
     ({ Bmod: r.Bmod, Bpos: r.Bpos, Bneg: r.Bneg, Gneg: r.Gneg } = r.split);
-    a.k.dhypweights(this.f, r.nrows, r.z, r.b, r.w2, res, r.Bmod, this.out, 1);
+    a.k.dhypweights(this.f, r.nrows, r.z, this.speculative ? r.dz : 0, r.b, r.w2, res, r.Bmod, this.out, 1);
     const B = a.f64(r.B, r.nrows);
     const Bmod = a.f64(r.Bmod, r.nrows);
     const Bpos = a.f64(r.Bpos, r.nrows);
@@ -458,6 +454,7 @@ export class BlockSet {
    * carry * (A v of the previous call) to dz; either way this call keeps A v for the next one.
    */
   hessVec(v: Float64Array, modified: boolean, carry?: number | null): Float64Array[] {
+    if (carry !== undefined) this.settle();
     const a = this.arena;
     a.f64(this.x, this.ncols).set(v);
     return this.partials(this.ncols, (r, y) => {
@@ -474,7 +471,7 @@ export class BlockSet {
 
   /** dz = A dx and the loss at z + dz: one pass over A (the pool's benchmark times it). */
   direction(dx: Float64Array): LinePartial[] {
-    this.speculative = false;
+    this.settle();
     this.multiply(dx, "dz");
     return this.lossAt(1);
   }
@@ -483,7 +480,7 @@ export class BlockSet {
   lossAt(t: number): LinePartial[] {
     const { k } = this.arena;
     const values = this.blocks.map((r) => {
-      const info = k.dhyploss(this.f, r.nrows, this.speculative ? r.zBase : r.z, r.dz, t, r.b, r.w2, this.out);
+      const info = k.dhyploss(this.f, r.nrows, r.z, r.dz, t, r.b, r.w2, this.out);
       return { loss: this.arena.f64(this.out, 1)[0]!, overflowRow: info > 0 ? r.block.rowStart + info - 1 : -1 };
     });
     return this.scalars(values, (a, v) => ({ loss: a.loss + v.loss, overflowRow: a.overflowRow >= 0 ? a.overflowRow : v.overflowRow }));

@@ -870,6 +870,50 @@ test("dpotrf factors M^T M + I of sizes 1, 2, 3, 5, 17 and 64 so that L L^T = A,
   }
 });
 
+test("dpotrf skips each row's leading zeros: a diagonal factors to its square roots, envelopes to the reference", () => {
+  const rng = new Rng(15);
+  const n = 37;
+  // Diagonal (the Gram of one-hot rows): L = sqrt(diag) exactly, the rest of the lower triangle 0.
+  scoped(() => {
+    const D = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) D[i * n + i] = rng.uniform(0.1, 9);
+    const Ap = arena.putF64(D);
+    assert.is(k.dpotrf(n, Ap), 0);
+    const L = read(Ap, n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) assert.is(L[i * n + j], i === j ? Math.sqrt(D[i * n + i]!) : 0, `L[${i}][${j}]`);
+  });
+  // Envelopes: row i of M starts at a random column f_i (first nonzeros that are not multiples of 4
+  // included), A = M M^T + I keeps leading zeros where rows of M do not overlap.
+  for (let trial = 0; trial < 4; trial++) {
+    const M = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      const first = trial === 0 ? Math.max(0, i - 2) : rng.int(i + 1);
+      for (let j = first; j <= i; j++) M[i * n + j] = rng.uniform(-1, 1);
+    }
+    const A = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j <= i; j++) {
+        let s = i === j ? 1 : 0;
+        for (let q = 0; q < n; q++) s += M[i * n + q]! * M[j * n + q]!;
+        A[i * n + j] = A[j * n + i] = s;
+      }
+    }
+    const leadingZeros = Array.from({ length: n }, (_, i) => A.subarray(i * n, i * n + i).findIndex((v) => v !== 0)).filter((f) => f > 0).length;
+    assert.ok(leadingZeros > (trial === 0 ? n / 2 : 0), `trial ${trial}: rows with leading zeros: ${leadingZeros}`);
+    scoped(() => {
+      const Ap = arena.putF64(A);
+      assert.is(k.dpotrf(n, Ap), 0);
+      const L = read(Ap, n * n);
+      const Lref = A.slice();
+      assert.is(ref.dpotrf(n, Lref), 0);
+      assertFactors(L, A, n, `trial ${trial}`);
+      for (let i = 0; i < n; i++) {
+        assertClose(L.subarray(i * n, i * n + i + 1), Lref.subarray(i * n, i * n + i + 1), Math.sqrt(A[i * n + i]!), `trial ${trial} row ${i} against the reference`, 1e-11);
+      }
+    });
+  }
+});
+
 test("dpotrf returns the LAPACK info of the first leading minor that is not positive definite", () => {
   const rng = new Rng(15);
   const cases: Array<{ what: string; n: number; edit: (A: Float64Array, n: number) => void; info: number }> = [

@@ -27,10 +27,10 @@ const runtimes = runtimeArg === undefined ? RUNTIMES : runtimeArg.split(",");
 for (const r of runtimes) if (!RUNTIMES.includes(r)) throw new Error(`unknown runtime ${r}: expected one of ${RUNTIMES.join(", ")}`);
 
 // Unit test files that drive Chromium belong to the browser runtime.
-const inBrowser = (f) => f === "browser.test.ts" || f === "demo.test.ts";
+const runtimeOf = (f) => (f === "browser.test.ts" || f === "demo.test.ts" ? "browser" : "node");
 const files = readdirSync(`${root}tests`)
   .filter((f) => f.endsWith(".test.ts"))
-  .filter((f) => (only.length > 0 ? only.some((o) => f.includes(o)) : runtimes.includes(inBrowser(f) ? "browser" : "node")))
+  .filter((f) => (only.length > 0 ? only.some((o) => f.includes(o)) : runtimes.includes(runtimeOf(f))))
   .sort();
 
 const out = `${root}.test-out`;
@@ -122,7 +122,7 @@ const outcomes = {};
 const summaries = [];
 
 for (const runtime of runtimes) {
-  const unitFiles = files.filter((f) => (inBrowser(f) ? "browser" : "node") === runtime);
+  const unitFiles = files.filter((f) => runtimeOf(f) === runtime);
   if (only.length > 0 && unitFiles.length === 0) continue;
   const counts = { passed: 0, failed: 0 };
   const add = (c) => {

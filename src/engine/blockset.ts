@@ -159,6 +159,21 @@ export function residentBytes(nnz: number, nrows: number): number {
   return 12 * nnz + 44 * (nrows + 1) + 160;
 }
 
+/** Scratch of at least `len` doubles in a kernel instance's memory, grown (never shrunk) on demand. */
+class Scratch {
+  private ptr = 0;
+  private len = 0;
+  constructor(private readonly arena: Arena) {}
+
+  at(len: number): number {
+    if (len > this.len) {
+      this.ptr = this.arena.allocF64(len);
+      this.len = len;
+    }
+    return this.ptr;
+  }
+}
+
 export class BlockSet {
   private readonly blocks: Resident[] = [];
   private f = 0;
@@ -173,12 +188,15 @@ export class BlockSet {
   private readonly x: number;
   private readonly out: number;
   private partial = { ptr: 0, total: 0, len: 0 };
-  private qPtr = 0;
-  private qLen = 0;
-  private rPtr = 0;
-  private rLen = 0;
-  private sbPtr = 0;
-  private sbLen = 0;
+  /** The JL map Q and the sampling kernels' small vectors after it. */
+  private readonly q: Scratch;
+  /**
+   * The residual of the block being weighed: it lives from the weights kernel to the transposed
+   * product right after it, so one buffer for the longest block serves them all (8 bytes a row less).
+   */
+  private readonly residual: Scratch;
+  /** dcsrjsketch's m bucket sums. */
+  private readonly sb: Scratch;
 
   /**
    * @param fold  return each method's sum over the blocks (one element) instead of one partial per
@@ -196,6 +214,9 @@ export class BlockSet {
     this.append(data);
     this.x = arena.allocF64(ncols);
     this.out = arena.allocF64(8);
+    this.q = new Scratch(arena);
+    this.residual = new Scratch(arena);
+    this.sb = new Scratch(arena);
   }
 
   /**
@@ -255,26 +276,6 @@ export class BlockSet {
       else a.k.daxpy(len, 1, ptr, total);
     });
     return this.fold ? [a.f64(total, len).slice()] : parts;
-  }
-
-  /**
-   * The residual of the block being weighed: it lives from the weights kernel to the transposed
-   * product right after it, so one buffer for the longest block serves them all (8 bytes a row less).
-   */
-  private residual(nrows: number): number {
-    if (nrows > this.rLen) {
-      this.rPtr = this.arena.allocF64(nrows);
-      this.rLen = nrows;
-    }
-    return this.rPtr;
-  }
-
-  /** Room for `len` doubles at qPtr: the JL map Q and the sampling kernels' small vectors after it. */
-  private qScratch(len: number): void {
-    if (len > this.qLen) {
-      this.qPtr = this.arena.allocF64(len);
-      this.qLen = len;
-    }
   }
 
   /** Per-block scalars in the same shape as `partials`: summed in block order when folding. */
@@ -364,7 +365,7 @@ export class BlockSet {
     const grads = this.partials(
       this.ncols,
       (r, g) => {
-        const res = this.residual(r.nrows);
+        const res = this.residual.at(r.nrows);
         const info = k.dhypweights(this.f, r.nrows, r.z, this.speculative ? r.dz : 0, r.b, r.w2, res, r.B, this.out, 0);
         const [loss, minB, negatives] = this.arena.f64(this.out, 3);
         stats.push({ loss: loss!, overflowRow: info > 0 ? r.block.rowStart + info - 1 : -1, minB: minB!, negatives: negatives! });
@@ -383,10 +384,16 @@ export class BlockSet {
     return merged.map((m, i) => ({ ...m, grad: grads[i]! }));
   }
 
-  private splitWeights(r: Resident, res: number): void {
+  /** A block's buffers for the split weights, made the first time some weight is not positive. */
+  private splitOf(r: Resident): NonNullable<Resident["split"]> {
     const a = this.arena;
     r.split ??= { Bmod: a.allocF64(r.nrows), Bpos: a.allocF64(r.nrows), Bneg: a.allocF64(r.nrows), Gneg: a.allocF64(r.nrows) };
-    ({ Bmod: r.Bmod, Bpos: r.Bpos, Bneg: r.Bneg, Gneg: r.Gneg } = r.split);
+    return r.split;
+  }
+
+  private splitWeights(r: Resident, res: number): void {
+    const a = this.arena;
+    ({ Bmod: r.Bmod, Bpos: r.Bpos, Bneg: r.Bneg, Gneg: r.Gneg } = this.splitOf(r));
     a.k.dhypweights(this.f, r.nrows, r.z, this.speculative ? r.dz : 0, r.b, r.w2, res, r.Bmod, this.out, 1);
     const B = a.f64(r.B, r.nrows);
     const Bmod = a.f64(r.Bmod, r.nrows);
@@ -431,16 +438,16 @@ export class BlockSet {
   sampleGram(Q: Float64Array, kq: number, scale: number, key: Key): SamplePartial[] {
     const a = this.arena;
     const d = this.ncols;
-    this.qScratch(Q.length + kq);
-    a.f64(this.qPtr, Q.length).set(Q);
-    const tmp = this.qPtr + Q.length * 8;
+    const qPtr = this.q.at(Q.length + kq);
+    a.f64(qPtr, Q.length).set(Q);
+    const tmp = qPtr + Q.length * 8;
     const kept: { kept: number }[] = [];
     const grams = this.partials(d * d, (r, G) => {
       if (r.lev === 0) {
         r.lev = a.allocF64(r.nrows);
         r.Dt = a.allocF64(r.nrows);
       }
-      a.k.dcsrlev(r.nrows, r.Ap, r.Aj, r.Ax, r.Bpos, this.qPtr, kq, tmp, r.lev);
+      a.k.dcsrlev(r.nrows, r.Ap, r.Aj, r.Ax, r.Bpos, qPtr, kq, tmp, r.lev);
       const n = a.k.dlevsample(r.nrows, r.lev, r.Bpos, scale, key[0], key[1], r.block.rowStart, r.Dt);
       if (n > 0) a.k.dcsrsyrk(r.nrows, r.Ap, r.Aj, r.Ax, r.Dt, d, G);
       kept.push({ kept: n });
@@ -518,7 +525,7 @@ export class BlockSet {
     const d = this.ncols;
     const stats: Omit<ResEvalPartial, "grad" | "p1" | "p2">[] = [];
     const parts = this.partials(3 * d, (r, g) => {
-      const res = this.residual(r.nrows);
+      const res = this.residual.at(r.nrows);
       const info = k.dresweights(r.nrows, r.u, r.up, r.z, r.b, r.w2, alpha, cb, res, r.e, r.B, r.upb, this.out);
       const [loss, minE, negatives, minRow, reg] = this.arena.f64(this.out, 5);
       stats.push({ loss: loss!, reg: reg!, overflowRow: info > 0 ? r.block.rowStart + info - 1 : -1, minB: minE!, minRow: r.block.rowStart + minRow!, negatives: negatives! });
@@ -550,8 +557,7 @@ export class BlockSet {
    */
   private splitRescaled(r: Resident): void {
     const a = this.arena;
-    r.split ??= { Bmod: a.allocF64(r.nrows), Bpos: a.allocF64(r.nrows), Bneg: a.allocF64(r.nrows), Gneg: a.allocF64(r.nrows) };
-    ({ Bmod: r.Bmod, Bneg: r.Bneg, Gneg: r.Gneg } = r.split);
+    ({ Bmod: r.Bmod, Bneg: r.Bneg, Gneg: r.Gneg } = this.splitOf(r));
     const e = a.f64(r.e, r.nrows);
     const D = a.f64(r.B, r.nrows);
     const up = a.f64(r.up, r.nrows);
@@ -598,13 +604,10 @@ export class BlockSet {
     const a = this.arena;
     const d = this.ncols;
     a.f64(this.x, d).set(p1);
-    if (m > this.sbLen) {
-      this.sbPtr = a.allocF64(m);
-      this.sbLen = m;
-    }
+    const sb = this.sb.at(m);
     return this.partials(m * d, (r, S) => {
       a.k.dcsr_countsketch(r.nrows, r.Ap, r.Aj, r.Ax, r.e, keyE[0], keyE[1], r.block.rowStart, m, d, S);
-      a.k.dcsrjsketch(r.nrows, r.Ap, r.Aj, r.Ax, r.up, r.b, this.x, keyJ[0], keyJ[1], r.block.rowStart, m, d, this.sbPtr, S);
+      a.k.dcsrjsketch(r.nrows, r.Ap, r.Aj, r.Ax, r.up, r.b, this.x, keyJ[0], keyJ[1], r.block.rowStart, m, d, sb, S);
     });
   }
 
@@ -615,9 +618,9 @@ export class BlockSet {
   resSampleGram(Q: Float64Array, kq: number, pq: Float64Array, scale: number, keyE: Key, keyJ: Key): ResSamplePartial[] {
     const a = this.arena;
     const d = this.ncols;
-    this.qScratch(Q.length + 2 * kq);
-    a.f64(this.qPtr, Q.length).set(Q);
-    const pqPtr = this.qPtr + Q.length * 8;
+    const qPtr = this.q.at(Q.length + 2 * kq);
+    a.f64(qPtr, Q.length).set(Q);
+    const pqPtr = qPtr + Q.length * 8;
     a.f64(pqPtr, kq).set(pq);
     const tmp = pqPtr + kq * 8;
     const stats: { kept: number; beta: number }[] = [];
@@ -630,7 +633,7 @@ export class BlockSet {
         r.levJ = a.allocF64(r.nrows);
         r.vJ = a.allocF64(r.nrows);
       }
-      a.k.dcsrjlev(r.nrows, r.Ap, r.Aj, r.Ax, r.e, r.up, r.b, this.qPtr, kq, pqPtr, tmp, r.lev, r.levJ);
+      a.k.dcsrjlev(r.nrows, r.Ap, r.Aj, r.Ax, r.e, r.up, r.b, qPtr, kq, pqPtr, tmp, r.lev, r.levJ);
       const keptE = a.k.dlevsample(r.nrows, r.lev, r.e, scale, keyE[0], keyE[1], r.block.rowStart, r.Dt);
       const keptJ = a.k.djsample(r.nrows, r.levJ, r.up, r.b, scale, keyJ[0], keyJ[1], r.block.rowStart, r.Dt, r.vJ, this.out);
       stats.push({ kept: keptE + keptJ, beta: a.f64(this.out, 1)[0]! });

@@ -6,6 +6,7 @@
 // the solve ran; the outcomes also go back to the test runner, which compares runtimes.
 import { createPool, parseMatrixMarket, parseVector, solve } from "hyperreg";
 import type { HessianMode, HyperbolicFunction, Model, Pool, ProblemKind, SolveOptions } from "hyperreg";
+import { referenceGradient } from "../gradient.js";
 
 /** One fixture folder as text (made by the test runner from tests/fixtures). */
 export interface FixtureText {
@@ -86,24 +87,6 @@ export function verdict(fx: FixtureText, o: Outcome, lossAtX0: number): string |
   return distance / refNorm <= 1e-6 ? null : `x relative error ${distance / refNorm}`;
 }
 
-/** The loss at x0 as the fixture defines it, in float64 (used only as the scale of the trivial cases). */
-function lossAt(fx: ReturnType<typeof parse>): number {
-  const { A, b, w, x0, f, problem } = fx;
-  const h = f === "exp" ? Math.exp : f === "cosh" ? Math.cosh : Math.sinh;
-  const u = new Float64Array(A.nrows);
-  let reg = 0;
-  for (let i = 0; i < A.nrows; i++) {
-    let z = 0;
-    for (let k = A.indptr[i]!; k < A.indptr[i + 1]!; k++) z += A.data[k]! * x0[A.indices[k]!]!;
-    u[i] = h(z);
-    reg += (w[i]! * z) ** 2;
-  }
-  const scale = problem === "rescaled" ? u.reduce((s, v) => s + v, 0) : 1;
-  let fit = 0;
-  for (let i = 0; i < A.nrows; i++) fit += (u[i]! - scale * b[i]!) ** 2;
-  return 0.5 * fit + 0.5 * reg;
-}
-
 function parse(fx: FixtureText) {
   return {
     A: parseMatrixMarket(fx.A),
@@ -140,7 +123,8 @@ export async function runSuite(fixtures: FixtureText[], options: SuiteOptions): 
     for (const t of options.threads) if (t > 0) pools.set(t, await createPool({ threads: t }));
     for (const fx of fixtures) {
       const p = parse(fx);
-      const scale = lossAt(p);
+      // The loss at x0, in float64: the scale for the fixtures whose minimum is 0.
+      const scale = referenceGradient(p, p.x0).loss;
       const models = new Map<number, Model>();
       for (const [t, pool] of pools) models.set(t, await pool.load(p.A));
       for (const hessian of MODES) {

@@ -66,8 +66,9 @@ export function prepare(problem: SolveProblem, options: SolveOptions, loaded?: C
   const A = loaded ?? asCsr(problem.A);
   checkShape(A);
   const b = toVector("b", problem.b, A.nrows, "A.nrows");
-  const w = toWeights(problem.w, A.nrows);
-  const w2 = w.map((v) => v * v);
+  // toWeights returns a fresh copy: squared in place, one row vector less than w and w^2 side by side.
+  const w2 = toWeights(problem.w, A.nrows);
+  for (let i = 0; i < w2.length; i++) w2[i]! *= w2[i]!;
 
   if (typeof options !== "object" || options === null) throw new HyperregTypeError("ERR_INVALID_TYPE", `invalid options: expected an object, received ${describe(options)}`, { argument: "options", value: options });
   const hessian = options.hessian ?? "auto";

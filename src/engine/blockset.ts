@@ -109,21 +109,16 @@ interface Resident {
   Gneg: number;
   split: { Bmod: number; Bpos: number; Bneg: number; Gneg: number } | null;
   hasNegatives: boolean;
-  lev: number;
-  Dt: number;
   /** A p of the last Hessian-vector product, kept while CG builds dz = A dx (0 until first used). */
   Av: number;
   /**
-   * Rescaled only (0 until then): u = f(z), u' = f'(z), the certificate weights e, u' b, and the
-   * J half's leverage scores and sample weights. B holds u'^2 + e there, so the exact Gram and the
+   * Rescaled only (0 until then): u = f(z), u' = f'(z), the certificate weights e and u' b. B holds u'^2 + e there, so the exact Gram and the
    * Hessian-vector products serve both problems.
    */
   u: number;
   up: number;
   e: number;
   upb: number;
-  levJ: number;
-  vJ: number;
 }
 
 /**
@@ -197,6 +192,14 @@ export class BlockSet {
   private readonly residual: Scratch;
   /** dcsrjsketch's m bucket sums. */
   private readonly sb: Scratch;
+  /**
+   * The sampling kernels' row vectors (leverage scores, sample weights; the J half's too): they live
+   * within one block's turn, so buffers for the longest block serve every block (up to 32 bytes a
+   * row less than keeping them per block).
+   */
+  private readonly rows: Scratch;
+  /** Rows of the longest block: row scratch is sized by it at once, so it grows (and leaves memory behind) once. */
+  private longest = 0;
 
   /**
    * @param fold  return each method's sum over the blocks (one element) instead of one partial per
@@ -217,6 +220,15 @@ export class BlockSet {
     this.q = new Scratch(arena);
     this.residual = new Scratch(arena);
     this.sb = new Scratch(arena);
+    this.rows = new Scratch(arena);
+  }
+
+  /** `count` row vectors, each long enough for any block, in the shared row scratch. */
+  private rowScratch(count: number): number[] {
+    const longest = this.longest;
+    const stride = 8 * (longest + (longest & 1)); // 16-byte aligned for the SIMD kernels
+    const base = this.rows.at((count * stride) / 8);
+    return Array.from({ length: count }, (_, i) => base + i * stride);
   }
 
   /**
@@ -227,6 +239,7 @@ export class BlockSet {
   append(data: readonly BlockData[]): void {
     for (const blk of data) {
       const nrows = blk.block.rowEnd - blk.block.rowStart;
+      this.longest = Math.max(this.longest, nrows);
       const a = this.arena;
       const B = a.allocF64(nrows);
       this.blocks.push({
@@ -246,15 +259,11 @@ export class BlockSet {
         Gneg: B,
         split: null,
         hasNegatives: false,
-        lev: 0,
-        Dt: 0,
         Av: 0,
         u: 0,
         up: 0,
         e: 0,
         upb: 0,
-        levJ: 0,
-        vJ: 0,
       });
     }
   }
@@ -284,15 +293,15 @@ export class BlockSet {
   }
 
   /**
-   * Loads b and w^2 for each block (same order as the constructor's blocks). `rescaled` readies the
-   * buffers of the rescaled problem (its methods are the res* ones; the Gram and Hessian-vector
-   * methods serve both).
+   * Loads b and w^2 for blocks `first`, `first + 1`, ... (in the constructor's block order); a pool
+   * sends a worker's share in a few such requests. `rescaled` readies the buffers of the rescaled
+   * problem (its methods are the res* ones; the Gram and Hessian-vector methods serve both).
    */
-  setProblem(f: number, perBlock: readonly ProblemData[], rescaled = false): void {
+  setProblem(f: number, perBlock: readonly ProblemData[], rescaled = false, first = 0): void {
     this.f = f;
     this.speculative = false;
     perBlock.forEach((p, i) => {
-      const r = this.blocks[i]!;
+      const r = this.blocks[first + i]!;
       this.arena.f64(r.b, r.nrows).set(p.b);
       this.arena.f64(r.w2, r.nrows).set(p.w2);
       if (rescaled && r.u === 0) {
@@ -365,7 +374,7 @@ export class BlockSet {
     const grads = this.partials(
       this.ncols,
       (r, g) => {
-        const res = this.residual.at(r.nrows);
+        const res = this.residual.at(this.longest);
         const info = k.dhypweights(this.f, r.nrows, r.z, this.speculative ? r.dz : 0, r.b, r.w2, res, r.B, this.out, 0);
         const [loss, minB, negatives] = this.arena.f64(this.out, 3);
         stats.push({ loss: loss!, overflowRow: info > 0 ? r.block.rowStart + info - 1 : -1, minB: minB!, negatives: negatives! });
@@ -443,13 +452,10 @@ export class BlockSet {
     const tmp = qPtr + Q.length * 8;
     const kept: { kept: number }[] = [];
     const grams = this.partials(d * d, (r, G) => {
-      if (r.lev === 0) {
-        r.lev = a.allocF64(r.nrows);
-        r.Dt = a.allocF64(r.nrows);
-      }
-      a.k.dcsrlev(r.nrows, r.Ap, r.Aj, r.Ax, r.Bpos, qPtr, kq, tmp, r.lev);
-      const n = a.k.dlevsample(r.nrows, r.lev, r.Bpos, scale, key[0], key[1], r.block.rowStart, r.Dt);
-      if (n > 0) a.k.dcsrsyrk(r.nrows, r.Ap, r.Aj, r.Ax, r.Dt, d, G);
+      const [lev, Dt] = this.rowScratch(2) as [number, number];
+      a.k.dcsrlev(r.nrows, r.Ap, r.Aj, r.Ax, r.Bpos, qPtr, kq, tmp, lev);
+      const n = a.k.dlevsample(r.nrows, lev, r.Bpos, scale, key[0], key[1], r.block.rowStart, Dt);
+      if (n > 0) a.k.dcsrsyrk(r.nrows, r.Ap, r.Aj, r.Ax, Dt, d, G);
       kept.push({ kept: n });
     });
     return this.scalars(kept, (s, v) => ({ kept: s.kept + v.kept })).map((c, i) => ({ gram: grams[i]!, kept: c.kept }));
@@ -525,7 +531,7 @@ export class BlockSet {
     const d = this.ncols;
     const stats: Omit<ResEvalPartial, "grad" | "p1" | "p2">[] = [];
     const parts = this.partials(3 * d, (r, g) => {
-      const res = this.residual.at(r.nrows);
+      const res = this.residual.at(this.longest);
       const info = k.dresweights(r.nrows, r.u, r.up, r.z, r.b, r.w2, alpha, cb, res, r.e, r.B, r.upb, this.out);
       const [loss, minE, negatives, minRow, reg] = this.arena.f64(this.out, 5);
       stats.push({ loss: loss!, reg: reg!, overflowRow: info > 0 ? r.block.rowStart + info - 1 : -1, minB: minE!, minRow: r.block.rowStart + minRow!, negatives: negatives! });
@@ -625,20 +631,13 @@ export class BlockSet {
     const tmp = pqPtr + kq * 8;
     const stats: { kept: number; beta: number }[] = [];
     const parts = this.partials(d * d + d, (r, G) => {
-      if (r.lev === 0) {
-        r.lev = a.allocF64(r.nrows);
-        r.Dt = a.allocF64(r.nrows);
-      }
-      if (r.levJ === 0) {
-        r.levJ = a.allocF64(r.nrows);
-        r.vJ = a.allocF64(r.nrows);
-      }
-      a.k.dcsrjlev(r.nrows, r.Ap, r.Aj, r.Ax, r.e, r.up, r.b, qPtr, kq, pqPtr, tmp, r.lev, r.levJ);
-      const keptE = a.k.dlevsample(r.nrows, r.lev, r.e, scale, keyE[0], keyE[1], r.block.rowStart, r.Dt);
-      const keptJ = a.k.djsample(r.nrows, r.levJ, r.up, r.b, scale, keyJ[0], keyJ[1], r.block.rowStart, r.Dt, r.vJ, this.out);
+      const [lev, Dt, levJ, vJ] = this.rowScratch(4) as [number, number, number, number];
+      a.k.dcsrjlev(r.nrows, r.Ap, r.Aj, r.Ax, r.e, r.up, r.b, qPtr, kq, pqPtr, tmp, lev, levJ);
+      const keptE = a.k.dlevsample(r.nrows, lev, r.e, scale, keyE[0], keyE[1], r.block.rowStart, Dt);
+      const keptJ = a.k.djsample(r.nrows, levJ, r.up, r.b, scale, keyJ[0], keyJ[1], r.block.rowStart, Dt, vJ, this.out);
       stats.push({ kept: keptE + keptJ, beta: a.f64(this.out, 1)[0]! });
-      if (keptE + keptJ > 0) a.k.dcsrsyrk(r.nrows, r.Ap, r.Aj, r.Ax, r.Dt, d, G);
-      if (keptJ > 0) a.k.dcsrmtv(r.nrows, r.Ap, r.Aj, r.Ax, r.vJ, G + 8 * d * d);
+      if (keptE + keptJ > 0) a.k.dcsrsyrk(r.nrows, r.Ap, r.Aj, r.Ax, Dt, d, G);
+      if (keptJ > 0) a.k.dcsrmtv(r.nrows, r.Ap, r.Aj, r.Ax, vJ, G + 8 * d * d);
     });
     return this.scalars(stats, (s, v) => ({ kept: s.kept + v.kept, beta: s.beta + v.beta })).map((c, i) => ({
       gram: parts[i]!.slice(0, d * d),

@@ -81,6 +81,20 @@ test("with d >= 96 the d x d factorizations run in a worker and give the calling
   }
 });
 
+
+test("b and w^2 reach a worker in several requests when its share is long, with the calling thread's bits", async () => {
+  // 700000 rows on one worker: past the 2^18 rows that one setProblem request carries, so the
+  // share goes in three runs of whole blocks (blockNnz 100000 makes 14 blocks of 50000 rows of 2).
+  const p = generateProblem({ family: "sparse", nrows: 700_000, ncols: 6, rowNnz: 2, f: "exp", seed: 2 });
+  for (const problem of ["regularized", "rescaled"] as const) {
+    const options = { hessian: "exact" as const, blockNnz: 100_000 };
+    const base = await solve({ ...p, problem }, options);
+    const r = await solve({ ...p, problem }, { ...options, threads: 1 });
+    assert.is(base.status, "converged", base.message);
+    assert.ok(sameBits(r.x, base.x), `${problem}: x differs`);
+    assert.equal(trace(r.history), trace(base.history));
+  }
+});
 test("sensitivity of a pooled result factors in the workers and equals the calling thread's, bit for bit", async () => {
   const fx = loadFixture("res-exp-sparse");
   const problem = { problem: fx.problem, f: fx.f, b: fx.b, w: fx.w };

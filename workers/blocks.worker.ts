@@ -113,7 +113,12 @@ const api: BlocksWorkerApi = {
   drop(id: number): void {
     models.delete(id);
   },
-  setProblem: (id: number, f: number, perBlock: ProblemData[], rescaled: boolean) => guarded(() => model(id).setProblem(f, perBlock, rescaled)),
+  setProblem: (id: number, f: number, perBlock: ProblemData[], rescaled: boolean, first: number) =>
+    guarded(() => {
+      model(id).setProblem(f, perBlock, rescaled, first);
+      const buffers = [perBlock[0]!.b.buffer, perBlock[0]!.w2.buffer] as ArrayBuffer[];
+      return Comlink.transfer(buffers, buffers);
+    }),
   call: <M extends BlockMethod>(id: number, method: M, args: Parameters<BlockSet[M]>) =>
     guarded(() => {
       const set = model(id);

@@ -14,7 +14,7 @@ import * as Comlink from "comlink";
 import { asCsr } from "../csr.js";
 import { type DenseOffload, DenseWork } from "../dense.js";
 import { type BlockData, type BlockSet, residentBytes } from "../engine/blockset.js";
-import { type BlockCall, BlockEngine, type BlockMethod, problemSlices } from "../engine/engine.js";
+import { type BlockCall, BlockEngine, type BlockMethod } from "../engine/engine.js";
 import { LocalEngine, rowNnzSquares, sliceBlock } from "../engine/local.js";
 import { type RowBlock, tileRows } from "../engine/tiling.js";
 import { describe, HyperregError, HyperregRangeError, HyperregTypeError } from "../errors.js";
@@ -24,7 +24,7 @@ import { checkShape, type Prepared, prepare, run } from "../solve.js";
 import type { CsrInput, CsrMatrix, SolveOptions, SolveProblem, SolveResult } from "../types.js";
 import type { BlocksWorkerApi, FaultKind, WorkerStats } from "./protocol.js";
 import { canSpawnWorkers, hardwareConcurrency, type Spawned, spawnWorker } from "./spawn.js";
-import { buffersOf, installErrorTransfer } from "./wire.js";
+import { installErrorTransfer } from "./wire.js";
 
 export interface PoolOptions {
   /** Worker threads; default: the hardware concurrency, at most 8. 0 runs in the calling thread. */
@@ -49,6 +49,8 @@ export type ModelProblem = Omit<SolveProblem, "A"> & { A?: CsrMatrix };
 const MAX_THREADS = 256;
 const DEFAULT_CAP = 8;
 const DEFAULT_START_TIMEOUT_MS = 30_000;
+/** Rows of b and w^2 per setProblem request (2 MiB of each at most, unless one block is longer). */
+const CHUNK_ROWS = 1 << 18;
 
 function crashed(reason: string, index: number): HyperregError {
   return new HyperregError("ERR_WORKER_CRASHED", `worker ${index}: ${reason}`);
@@ -431,10 +433,34 @@ class PoolEngine extends BlockEngine {
 
   async setProblem(f: number, b: Float64Array, w2: Float64Array, rescaled = false): Promise<void> {
     await Promise.all(
-      this.owners.map(({ slot, lo, hi }) => {
-        // Copies of the owner's rows only: a subarray would post all of b.
-        const data = problemSlices(this.blocks.slice(lo, hi), b, w2).map((p) => ({ b: p.b.slice(), w2: p.w2.slice() }));
-        return slot.request((api) => api.setProblem(this.id, f, Comlink.transfer(data, buffersOf(data)), rescaled));
+      this.owners.map(async ({ slot, lo, hi }) => {
+        // The owner's rows in runs of whole blocks of at most CHUNK_ROWS rows (a longer block goes
+        // alone), copied into two buffers that the worker hands back for the next run: a subarray
+        // would post all of b, and copies of the whole share would sit in both threads until their
+        // next garbage collection (16 bytes a row).
+        const runs: RowBlock[][] = [];
+        for (const blk of this.blocks.slice(lo, hi)) {
+          const run = runs.at(-1);
+          if (run !== undefined && blk.rowEnd - run[0]!.rowStart <= CHUNK_ROWS) run.push(blk);
+          else runs.push([blk]);
+        }
+        const longest = Math.max(...runs.map((r) => r.at(-1)!.rowEnd - r[0]!.rowStart));
+        let carrier = [new ArrayBuffer(8 * longest), new ArrayBuffer(8 * longest)] as const;
+        let first = 0;
+        for (const run of runs) {
+          const start = run[0]!.rowStart;
+          const data = run.map((blk) => {
+            const at = 8 * (blk.rowStart - start);
+            const rows = blk.rowEnd - blk.rowStart;
+            const p = { b: new Float64Array(carrier[0], at, rows), w2: new Float64Array(carrier[1], at, rows) };
+            p.b.set(b.subarray(blk.rowStart, blk.rowEnd));
+            p.w2.set(w2.subarray(blk.rowStart, blk.rowEnd));
+            return p;
+          });
+          const back = await slot.request((api) => api.setProblem(this.id, f, Comlink.transfer(data, [...carrier]), rescaled, first));
+          carrier = [back[0]!, back[1]!];
+          first += run.length;
+        }
       }),
     );
   }

@@ -29,7 +29,11 @@ export interface BlocksWorkerApi {
   load(id: number, ncols: number, data: BlockData[], reserveBytes: number): Promise<ArrayBuffer[]>;
   append(id: number, data: BlockData[]): Promise<ArrayBuffer[]>;
   drop(id: number): void;
-  setProblem(id: number, f: number, perBlock: ProblemData[], rescaled: boolean): Promise<void>;
+  /**
+   * b and w^2 for the model's blocks from its `first` here on (views into two transferred buffers);
+   * hands those buffers back, for the next request.
+   */
+  setProblem(id: number, f: number, perBlock: ProblemData[], rescaled: boolean, first: number): Promise<ArrayBuffer[]>;
   /** One BlockSet method over the model's blocks here: one partial per block, in block order. */
   call<M extends BlockMethod>(id: number, method: M, args: Parameters<BlockSet[M]>): Promise<ReturnType<BlockSet[M]>>;
   /** The O(d^3) dense work of a step (src/dense.ts, DenseOffload), so a page's main thread stays free. */

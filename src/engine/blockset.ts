@@ -146,7 +146,7 @@ export const PASSES: Record<BlockMethod, number> = {
   resDirection: 1, // multiply
   resCgDirection: 0,
   resSketch: 2, // dcsr_countsketch + dcsrjsketch
-  resSampleGram: 2, // dcsrjlev + dcsrmtv of the sampled J rows' weights over every row
+  resSampleGram: 1, // dcsrjlev; dcsrmtv reads only the sampled J rows (it skips rows whose weight is 0)
 };
 
 /** What a block takes in a kernel instance's memory: A (12 bytes a nonzero, 4 a row pointer), five row vectors, alignment. */

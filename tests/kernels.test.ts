@@ -734,6 +734,53 @@ test("dhypweights at z + dz gives the bits it gives at the z that daxpy(1, dz, z
   }
 });
 
+test("dcsrhypgrad gives the bits of dcsrmv, dhypweights and dcsrmtv one after another, across its runs of rows", () => {
+  // 2000 rows of up to 17 nonzeros: about 15000 nonzeros, so the kernel's runs of 8192 split the block.
+  const rng = new Rng(14);
+  const A = randomCsr(rng, 2000, 40);
+  assert.ok(A.Ap[A.nrows]! > 8192, "the block spans more than one run");
+  const x = rng.vector(A.ncols);
+  const z0 = Float64Array.from({ length: A.nrows }, () => rng.uniform(-2, 2));
+  const b = Float64Array.from({ length: A.nrows }, () => rng.uniform(-3, 8));
+  const w2 = Float64Array.from({ length: A.nrows }, () => rng.uniform(0, 1.5));
+  // Large x on a few rows past the first run: overflow there, reported as the first such row + 1.
+  for (const overflow of [false, true]) {
+    const xs = overflow ? x.map((v) => v * 400) : x;
+    for (const f of FS) {
+      for (const speculative of [false, true]) {
+        const [fused, apart] = [true, false].map((one) =>
+          scoped(() => {
+            const p = putCsr(A);
+            const xp = arena.putF64(xs);
+            const zp = arena.putF64(z0);
+            const dzp = arena.allocF64(A.nrows);
+            const rp = arena.allocF64(A.nrows);
+            const Bp = arena.allocF64(A.nrows);
+            const gp = arena.allocF64(A.ncols);
+            const outp = arena.allocF64(3);
+            const y = speculative ? dzp : zp;
+            let info: number;
+            if (one) {
+              info = k.dcsrhypgrad(f, A.nrows, p.Ap, p.Aj, p.Ax, xp, zp, speculative ? dzp : 0, arena.putF64(b), arena.putF64(w2), rp, Bp, gp, outp);
+            } else {
+              k.dcsrmv(A.nrows, p.Ap, p.Aj, p.Ax, xp, y);
+              info = k.dhypweights(f, A.nrows, zp, speculative ? dzp : 0, arena.putF64(b), arena.putF64(w2), rp, Bp, outp, 0);
+              k.dcsrmtv(A.nrows, p.Ap, p.Aj, p.Ax, rp, gp);
+            }
+            return { info, y: read(y, A.nrows), r: read(rp, A.nrows), B: read(Bp, A.nrows), g: read(gp, A.ncols), out: read(outp, 3) };
+          }),
+        );
+        const what = `${F_NAME[f]} ${speculative ? "dz = A x at z + dz" : "z = A x"}${overflow ? ", overflowing" : ""}`;
+        assert.is(fused!.info, apart!.info, what);
+        if (overflow) assert.ok(fused!.info > 0, `${what}: some row overflows`);
+        for (const key of ["y", "r", "B", "g", "out"] as const) {
+          assert.ok(fused![key].every((v, i) => Object.is(v, apart![key][i])), `${what}: ${key} differs`);
+        }
+      }
+    }
+  }
+});
+
 test("dhypweights reports overflow as the first overflowing row + 1, for f(z) and for its square", () => {
   const cases: Array<{ f: number; z: number[]; info: number }> = [
     { f: F_CODE.exp, z: [0.3, -2, 800, 1], info: 3 }, // exp overflows

@@ -26,9 +26,21 @@ export const F_SINH = 2;
  * Complexity: O(n) with one or two exponentials per row.
  */
 export function dhypweights(f: i32, n: i32, z: usize, dz: usize, b: usize, w2: usize, r: usize, B: usize, out: usize, modify: i32): i32 {
-  let loss = 0.0;
-  let minB = Infinity;
-  let negatives = 0;
+  store<f64>(out, 0.0);
+  store<f64>(out, Infinity, 8);
+  store<f64>(out, 0.0, 16);
+  return hypweightsOn(f, n, z, dz, b, w2, r, B, out, modify);
+}
+
+/**
+ * dhypweights continuing the sums in out[3] (loss, min B, count of B <= 0) rather than starting
+ * them: a caller that takes the rows in runs gets the bits one call over all of them gives.
+ */
+// @ts-ignore: decorator
+@inline export function hypweightsOn(f: i32, n: i32, z: usize, dz: usize, b: usize, w2: usize, r: usize, B: usize, out: usize, modify: i32): i32 {
+  let loss = load<f64>(out);
+  let minB = load<f64>(out, 8);
+  let negatives = <i32>load<f64>(out, 16);
   let info = 0;
   for (let i = 0; i < n; i++) {
     const o = <usize>i << 3;

@@ -128,7 +128,7 @@ interface Resident {
  * step with the methods below: it is what a solve reports as `passes` (benchmarks turn it into bytes).
  */
 export const PASSES: Record<BlockMethod, number> = {
-  evaluate: 2, // multiply + weigh
+  evaluate: 1, // dcsrhypgrad: A x, the weights and A^T r in one pass
   step: 1, // weigh
   exactGram: 1,
   negativeGram: 1,
@@ -137,7 +137,7 @@ export const PASSES: Record<BlockMethod, number> = {
   hessVec: 1, // dcsrsymv reads each row once for A v and A^T (D A v)
   direction: 1, // multiply
   lossAt: 0,
-  tryDirection: 2, // multiply + weigh
+  tryDirection: 1, // dcsrhypgrad
   tryCgDirection: 1, // weigh (CG built dz)
   resEvaluate: 1, // multiply
   resStep: 0,
@@ -325,11 +325,10 @@ export class BlockSet {
     for (const r of this.blocks) this.arena.k.daxpy(r.nrows, carry, r.Av, r.dz);
   }
 
-  /** z = A x, then loss, gradient and Hessian weights at x. */
+  /** z = A x, then loss, gradient and Hessian weights at x (one pass). */
   evaluate(x: Float64Array): EvalPartial[] {
     this.speculative = false;
-    this.multiply(x, "z");
-    return this.weigh();
+    return this.weigh(x);
   }
 
   /** Takes the step x + t dx of the last direction: z += t dz (no pass over A), then evaluates. */
@@ -348,9 +347,8 @@ export class BlockSet {
    */
   tryDirection(dx: Float64Array): EvalPartial[] {
     this.settle();
-    this.multiply(dx, "dz");
     this.speculative = true;
-    return this.weigh();
+    return this.weigh(dx);
   }
 
   /** tryDirection for the dz that CG built (see hessVec), completed with its last step. */
@@ -368,20 +366,31 @@ export class BlockSet {
     this.speculative = false;
   }
 
-  private weigh(): EvalPartial[] {
+  /**
+   * Loss, gradient and Hessian weights at z (z + dz while speculative). With `x`, z = A x (dz = A x
+   * while speculative) first, in the same pass (dcsrhypgrad: the bits of the product, the weights and
+   * A^T r made one after another).
+   */
+  private weigh(x?: Float64Array): EvalPartial[] {
     const { k } = this.arena;
+    if (x !== undefined) this.arena.f64(this.x, this.ncols).set(x);
     const stats: Omit<EvalPartial, "grad">[] = [];
     const grads = this.partials(
       this.ncols,
       (r, g) => {
         const res = this.residual.at(this.longest);
-        const info = k.dhypweights(this.f, r.nrows, r.z, this.speculative ? r.dz : 0, r.b, r.w2, res, r.B, this.out, 0);
+        const dz = this.speculative ? r.dz : 0;
+        const info =
+          x === undefined
+            ? k.dhypweights(this.f, r.nrows, r.z, dz, r.b, r.w2, res, r.B, this.out, 0)
+            : k.dcsrhypgrad(this.f, r.nrows, r.Ap, r.Aj, r.Ax, this.x, r.z, dz, r.b, r.w2, res, r.B, g, this.out);
         const [loss, minB, negatives] = this.arena.f64(this.out, 3);
         stats.push({ loss: loss!, overflowRow: info > 0 ? r.block.rowStart + info - 1 : -1, minB: minB!, negatives: negatives! });
         r.hasNegatives = negatives! > 0;
         if (r.hasNegatives) this.splitWeights(r, res);
         else r.Bmod = r.Bpos = r.Bneg = r.Gneg = r.B;
-        k.dcsrmtv(r.nrows, r.Ap, r.Aj, r.Ax, res, g);
+        // splitWeights rewrites res with the same values, so dcsrhypgrad's A^T r stands.
+        if (x === undefined) k.dcsrmtv(r.nrows, r.Ap, r.Aj, r.Ax, res, g);
       },
     );
     const merged = this.scalars(stats, (a, v) => ({

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+import { dcsrmtv } from "./dcsrmtv";
+import { dcsrmv } from "./dcsrmv";
+import { hypweightsOn } from "./dhypweights";
+
+/** Nonzeros per run: a run's values and indices (about 96 KiB) are still in cache when it is read again. */
+const RUN_NNZ = 8192;
+
+/**
+ * One pass over a CSR row block for the regularized loss: y = A x, the pointwise weights of
+ * dhypweights, and g += A^T r, taken in runs of rows so that each run is read from memory once and
+ * from cache the second time. The result is the bits of dcsrmv, then dhypweights, then dcsrmtv over
+ * the whole block (each run repeats their code on its rows, and the sums continue from run to run).
+ *
+ *   f                 i32  F_EXP | F_COSH | F_SINH
+ *   Ap[nrows+1] i32, Aj[nnz] i32, Ax[nnz] f64   the block (see dcsrmv)
+ *   x[ncols]          f64
+ *   z[nrows]          f64  if dz == 0: written, z = A x, and the weights are taken at z
+ *   dz[nrows]         f64  if dz != 0: written, dz = A x, and the weights are taken at z + dz (z read)
+ *   b[nrows], w2[nrows] f64
+ *   r[nrows], B[nrows] f64 written, as in dhypweights (modify 0)
+ *   g[ncols]          f64  updated: g += A^T r
+ *   out[3]            f64  written, as in dhypweights
+ *
+ * Returns 0, or i + 1 for the first row whose loss term or Hessian weight is not finite.
+ * Complexity: one pass over the block's nonzeros (O(nrows + nnz)), one or two exponentials a row.
+ * see: dcsrmv, dhypweights, dcsrmtv.
+ */
+export function dcsrhypgrad(
+  f: i32, nrows: i32, Ap: usize, Aj: usize, Ax: usize, x: usize,
+  z: usize, dz: usize, b: usize, w2: usize, r: usize, B: usize, g: usize, out: usize,
+): i32 {
+  store<f64>(out, 0.0);
+  store<f64>(out, Infinity, 8);
+  store<f64>(out, 0.0, 16);
+  const y = dz == 0 ? z : dz;
+  let info = 0;
+  for (let i0 = 0; i0 < nrows; ) {
+    const p0 = load<i32>(Ap + (<usize>i0 << 2));
+    let i1 = i0 + 1;
+    while (i1 < nrows && load<i32>(Ap + (<usize>i1 << 2)) - p0 < RUN_NNZ) i1++;
+    const n = i1 - i0;
+    const o = <usize>i0 << 3;
+    const ap = Ap + (<usize>i0 << 2);
+    dcsrmv(n, ap, Aj, Ax, x, y + o);
+    const bad = hypweightsOn(f, n, z + o, dz == 0 ? 0 : dz + o, b + o, w2 + o, r + o, B + o, out, 0);
+    if (info == 0 && bad != 0) info = i0 + bad;
+    dcsrmtv(n, ap, Aj, Ax, r + o, g);
+    i0 = i1;
+  }
+  return info;
+}

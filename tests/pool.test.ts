@@ -82,12 +82,13 @@ test("with d >= 96 the d x d factorizations run in a worker and give the calling
 });
 
 
-test("b and w^2 reach a worker in several requests when its share is long, with the calling thread's bits", async () => {
-  // 700000 rows on one worker: past the 2^18 rows that one setProblem request carries, so the
-  // share goes in three runs of whole blocks (blockNnz 100000 makes 14 blocks of 50000 rows of 2).
-  const p = generateProblem({ family: "sparse", nrows: 700_000, ncols: 6, rowNnz: 2, f: "exp", seed: 2 });
+test("A, b and w^2 reach a worker in pieces when its share is long, with the calling thread's bits", async () => {
+  // 700000 rows of 3 on one worker, blockNnz 200000: 11 blocks of about 66700 rows. Each block loads
+  // in two pieces (at most 2^17 nonzeros a request), and b and w^2 go a block a request (at most 2^16
+  // rows), so both paths put pieces together in the worker.
+  const p = generateProblem({ family: "sparse", nrows: 700_000, ncols: 6, rowNnz: 3, f: "exp", seed: 2 });
   for (const problem of ["regularized", "rescaled"] as const) {
-    const options = { hessian: "exact" as const, blockNnz: 100_000 };
+    const options = { hessian: "exact" as const, blockNnz: 200_000 };
     const base = await solve({ ...p, problem }, options);
     const r = await solve({ ...p, problem }, { ...options, threads: 1 });
     assert.is(base.status, "converged", base.message);

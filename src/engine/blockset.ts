@@ -17,6 +17,16 @@ export interface BlockData {
   readonly data: Float64Array;
 }
 
+/**
+ * Rows `first`, `first + 1`, ... of a block, for a pool that sends a long block in pieces: `indptr`
+ * holds those rows' pointers and one more (block-local, so `indices` and `data` are the block's
+ * nonzeros from indptr[0] on), and `nnz` counts the whole block's nonzeros.
+ */
+export interface BlockPiece extends BlockData {
+  readonly first: number;
+  readonly nnz: number;
+}
+
 export interface ProblemData {
   /** b and w^2 for the block's rows. */
   readonly b: Float64Array;
@@ -232,22 +242,29 @@ export class BlockSet {
   }
 
   /**
-   * Copies more blocks in, after those already here (in block order). A pool's worker receives its
-   * blocks one request at a time into memory reserved for all of them, so that neither side holds a
-   * second copy of its share of A while loading.
+   * Copies more blocks in, after those already here (in block order), or pieces of them in row order.
+   * A pool's worker receives its blocks a piece a request into memory reserved for all of them, so
+   * that neither side holds a second copy of its share of A, nor more than a piece of garbage, while
+   * loading.
    */
-  append(data: readonly BlockData[]): void {
+  append(data: readonly (BlockData | BlockPiece)[]): void {
+    const a = this.arena;
     for (const blk of data) {
+      const first = "first" in blk ? blk.first : 0;
+      if (first > 0) {
+        this.copyRows(this.blocks.at(-1)!, blk, first);
+        continue;
+      }
       const nrows = blk.block.rowEnd - blk.block.rowStart;
+      const nnz = "nnz" in blk ? blk.nnz : blk.indices.length;
       this.longest = Math.max(this.longest, nrows);
-      const a = this.arena;
       const B = a.allocF64(nrows);
-      this.blocks.push({
+      const r: Resident = {
         block: blk.block,
         nrows,
-        Ap: a.putI32(blk.indptr),
-        Aj: a.putI32(blk.indices),
-        Ax: a.putF64(blk.data),
+        Ap: a.alloc(4 * (nrows + 1), false),
+        Aj: a.alloc(4 * nnz, false),
+        Ax: a.alloc(8 * nnz, false),
         b: a.allocF64(nrows),
         w2: a.allocF64(nrows),
         z: a.allocF64(nrows),
@@ -264,8 +281,19 @@ export class BlockSet {
         up: 0,
         e: 0,
         upb: 0,
-      });
+      };
+      this.blocks.push(r);
+      this.copyRows(r, blk, 0);
     }
+  }
+
+  /** Rows `first`, ... of a block into its resident arrays. */
+  private copyRows(r: Resident, blk: BlockData, first: number): void {
+    const a = this.arena;
+    const p0 = blk.indptr[0]!;
+    a.i32(r.Ap + 4 * first, blk.indptr.length).set(blk.indptr);
+    a.i32(r.Aj + 4 * p0, blk.indices.length).set(blk.indices);
+    a.f64(r.Ax + 8 * p0, blk.data.length).set(blk.data);
   }
 
   /**

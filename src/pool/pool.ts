@@ -13,9 +13,9 @@
 import * as Comlink from "comlink";
 import { asCsr } from "../csr.js";
 import { type DenseOffload, DenseWork } from "../dense.js";
-import { type BlockData, type BlockSet, residentBytes } from "../engine/blockset.js";
+import { type BlockPiece, type BlockSet, residentBytes } from "../engine/blockset.js";
 import { type BlockCall, BlockEngine, type BlockMethod } from "../engine/engine.js";
-import { LocalEngine, rowNnzSquares, sliceBlock } from "../engine/local.js";
+import { LocalEngine, rowNnzSquares } from "../engine/local.js";
 import { type RowBlock, tileRows } from "../engine/tiling.js";
 import { describe, HyperregError, HyperregRangeError, HyperregTypeError } from "../errors.js";
 import { kernelModule, newKernels } from "../kernel-module.js";
@@ -49,8 +49,11 @@ export type ModelProblem = Omit<SolveProblem, "A"> & { A?: CsrMatrix };
 const MAX_THREADS = 256;
 const DEFAULT_CAP = 8;
 const DEFAULT_START_TIMEOUT_MS = 30_000;
-/** Rows of b and w^2 per setProblem request (2 MiB of each at most, unless one block is longer). */
-const CHUNK_ROWS = 1 << 18;
+/** Rows of b and w^2 per setProblem request (512 KiB of each at most, unless one block is longer). */
+const CHUNK_ROWS = 1 << 16;
+/** Rows and nonzeros of a block sent in one load request (1.5 MiB of A at most, unless one row is longer). */
+const PIECE_ROWS = 1 << 17;
+const PIECE_NNZ = 1 << 17;
 
 function crashed(reason: string, index: number): HyperregError {
   return new HyperregError("ERR_WORKER_CRASHED", `worker ${index}: ${reason}`);
@@ -254,7 +257,7 @@ function assign(blocks: number, workers: number): { lo: number; hi: number }[] {
   return Array.from({ length: workers }, (_, w) => ({ lo: Math.floor((w * blocks) / workers), hi: Math.floor(((w + 1) * blocks) / workers) }));
 }
 
-/** Buffers that carry blocks to a worker and come back with its answer, for the next block. */
+/** Buffers that carry pieces of blocks to a worker and come back with its answer, for the next piece. */
 interface Carrier {
   indptr: ArrayBuffer;
   indices: ArrayBuffer;
@@ -265,19 +268,41 @@ function carrier(rows: number, nnz: number): Carrier {
   return { indptr: new ArrayBuffer(4 * (rows + 1)), indices: new ArrayBuffer(4 * nnz), data: new ArrayBuffer(8 * nnz) };
 }
 
+/** Global rows [start, end) of one block: a piece sent in one request. */
+interface PieceRange {
+  block: RowBlock;
+  start: number;
+  end: number;
+}
+
+/** A block's rows in pieces of at most PIECE_ROWS rows and PIECE_NNZ nonzeros (a longer row goes alone). */
+function piecesOf(A: CsrMatrix, block: RowBlock): PieceRange[] {
+  const out: PieceRange[] = [];
+  for (let start = block.rowStart; start < block.rowEnd || out.length === 0; ) {
+    let end = start + 1;
+    while (end < block.rowEnd && end - start < PIECE_ROWS && A.indptr[end + 1]! - A.indptr[start]! <= PIECE_NNZ) end++;
+    end = Math.min(end, block.rowEnd);
+    out.push({ block, start, end });
+    start = end;
+  }
+  return out;
+}
+
 /**
- * A block's rows copied into the carrier's buffers, whole buffers being what can be transferred (a
- * view of A would clone all of it). Block-local row pointers, as sliceBlock makes them.
+ * A piece's rows copied into the carrier's buffers, whole buffers being what can be transferred (a
+ * view of A would clone all of it). Row pointers block-local, as sliceBlock makes them.
  */
-function packBlock(A: CsrMatrix, block: RowBlock, c: Carrier): BlockData {
-  const s = sliceBlock(A, block);
-  const indptr = new Int32Array(c.indptr, 0, s.indptr.length);
-  const indices = new Int32Array(c.indices, 0, s.indices.length);
-  const data = new Float64Array(c.data, 0, s.data.length);
-  indptr.set(s.indptr);
-  indices.set(s.indices);
-  data.set(s.data);
-  return { block, indptr, indices, data };
+function packPiece(A: CsrMatrix, { block, start, end }: PieceRange, c: Carrier): BlockPiece {
+  const base = A.indptr[block.rowStart]!;
+  const p0 = A.indptr[start]!;
+  const p1 = A.indptr[end]!;
+  const indptr = new Int32Array(c.indptr, 0, end - start + 1);
+  for (let i = 0; i < indptr.length; i++) indptr[i] = A.indptr[start + i]! - base;
+  const indices = new Int32Array(c.indices, 0, p1 - p0);
+  const data = new Float64Array(c.data, 0, p1 - p0);
+  indices.set(A.indices.subarray(p0, p1));
+  data.set(A.data.subarray(p0, p1));
+  return { block, indptr, indices, data, first: start - block.rowStart, nnz: A.indptr[block.rowEnd]! - base };
 }
 
 /** A matrix loaded into a pool. Solves on one model run one at a time, in call order. */
@@ -323,16 +348,18 @@ export class Model {
         if (hi === lo) return;
         const slot = await this.pool.worker(w);
         if (this.loadedOn.get(w) === slot) return;
-        // One block a request, into memory the first request reserves for all of them, in one set of
-        // buffers that the worker hands back with each answer: sending the whole share at once held
-        // a second copy of it in the worker, and fresh buffers per block a pile of garbage there,
-        // both until the worker's next garbage collection. Each request also lets a page draw.
+        // A piece of a block a request, into memory the first request reserves for all of them, in
+        // one set of buffers that the worker hands back with each answer: sending the whole share at
+        // once held a second copy of it in the worker, and fresh buffers per piece a pile of garbage
+        // there, both until the worker's next garbage collection; pieces rather than whole blocks
+        // keep the buffers (garbage once the load ends) small. Each request also lets a page draw.
         const blocks = this.blocks.slice(lo, hi);
         const nnzOf = (b: RowBlock) => this.A.indptr[b.rowEnd]! - this.A.indptr[b.rowStart]!;
         const bytes = blocks.reduce((s, b) => s + residentBytes(nnzOf(b), b.rowEnd - b.rowStart), 0);
-        let c = carrier(Math.max(...blocks.map((b) => b.rowEnd - b.rowStart)), Math.max(...blocks.map(nnzOf)));
-        for (const [k, b] of blocks.entries()) {
-          const sent = Comlink.transfer([packBlock(this.A, b, c)], [c.indptr, c.indices, c.data]);
+        const pieces = blocks.flatMap((b) => piecesOf(this.A, b));
+        let c = carrier(Math.max(...pieces.map((p) => p.end - p.start)), Math.max(...pieces.map((p) => this.A.indptr[p.end]! - this.A.indptr[p.start]!)));
+        for (const [k, piece] of pieces.entries()) {
+          const sent = Comlink.transfer([packPiece(this.A, piece, c)], [c.indptr, c.indices, c.data]);
           const back = await slot.request((api) => (k === 0 ? api.load(this.id, this.ncols, sent, bytes) : api.append(this.id, sent)));
           c = { indptr: back[0]!, indices: back[1]!, data: back[2]! };
         }

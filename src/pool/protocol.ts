@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The API each worker exposes (workers/blocks.worker.ts implements it): the pool's only contract
 // with its workers. Every request after `init` is one coarse pass, or a load, for one model.
-import type { BlockData, BlockSet, ProblemData } from "../engine/blockset.js";
+import type { BlockData, BlockPiece, BlockSet, ProblemData } from "../engine/blockset.js";
 import type { BlockMethod } from "../engine/engine.js";
 
 /**
@@ -22,12 +22,12 @@ export interface BlocksWorkerApi {
   /** The handshake: keeps the compiled kernel module and proves it instantiates there. */
   init(module: WebAssembly.Module): Promise<"ready">;
   /**
-   * Loads a model's first row block (its buffers transferred) into a kernel instance of its own,
-   * reserving `reserveBytes` there for all of its blocks; `append` brings the rest. Both hand the
-   * block's buffers back (transferred), for the next block.
+   * Loads the first piece of a model's first row block (its buffers transferred) into a kernel
+   * instance of its own, reserving `reserveBytes` there for all of its blocks; `append` brings the
+   * rest, piece by piece in row order. Both hand the piece's buffers back (transferred), for the next.
    */
-  load(id: number, ncols: number, data: BlockData[], reserveBytes: number): Promise<ArrayBuffer[]>;
-  append(id: number, data: BlockData[]): Promise<ArrayBuffer[]>;
+  load(id: number, ncols: number, data: (BlockData | BlockPiece)[], reserveBytes: number): Promise<ArrayBuffer[]>;
+  append(id: number, data: (BlockData | BlockPiece)[]): Promise<ArrayBuffer[]>;
   drop(id: number): void;
   /**
    * b and w^2 for the model's blocks from its `first` here on (views into two transferred buffers);

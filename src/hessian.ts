@@ -15,6 +15,8 @@ export interface StepConfig {
   tol: number;
   gradNorm0: number;
   signal: AbortSignal | undefined;
+  /** Whether CG has the engine build dz = A dx alongside its products (see Objective.cgDirection). */
+  buildDz: boolean;
 }
 
 export interface Step {
@@ -23,7 +25,7 @@ export interface Step {
   sketchRows: number | null;
   /** Whether the Hessian model was built at this step (sketch-pcg may reuse the previous one). */
   sketchFresh: boolean;
-  /** When CG built dz = A dx in the engine: the last step length still to add (engine.tryCgDirection). */
+  /** When CG built dz = A dx in the engine: the last step length still to add (Objective.cgDirection). */
   dzCarry: number | null;
   cgIterations: number | null;
   /** Diagonal shift that made the model factorable (0 when none was needed). */
@@ -267,10 +269,11 @@ async function pcg(engine: Engine, dense: DenseWork, ev: Evaluation, modified: b
   let rz = dot(r, z);
   let it = 0;
   let rnorm = gnorm;
-  // The engine builds dz = A x alongside: each call adds `carry` (the last alpha) times the A p it kept.
+  // With buildDz the engine builds dz = A x alongside: each call adds `carry` (the last alpha) times
+  // the A p it kept.
   let carry: number | null = null;
   while (it < MAX_CG && !cfg.signal?.aborted) {
-    const Hp = addRank2Vec(await engine.hessVec(p, modified, carry), p, ev);
+    const Hp = addRank2Vec(await engine.hessVec(p, modified, cfg.buildDz ? carry : undefined), p, ev);
     carry = 0;
     it++;
     const pHp = dot(p, Hp);
@@ -294,7 +297,7 @@ async function pcg(engine: Engine, dense: DenseWork, ev: Evaluation, modified: b
     rz = rzNext;
     for (let i = 0; i < d; i++) p[i] = z[i]! + beta * p[i]!;
   }
-  return { dx: x, iterations: it, rate: it > 0 ? (rnorm / gnorm) ** (1 / it) : 1, dzCarry: carry };
+  return { dx: x, iterations: it, rate: it > 0 ? (rnorm / gnorm) ** (1 / it) : 1, dzCarry: cfg.buildDz ? carry : null };
 }
 
 /**

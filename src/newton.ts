@@ -121,7 +121,7 @@ export async function newton(engine: Engine, objective: Objective, dense: DenseW
   const tol = cfg.tol ?? 1e-8 * Math.max(1, Number.isFinite(gradNorm0) ? gradNorm0 : 1);
   notify({ iteration: 0, loss: ev.loss, gradNorm, step: 0, hessian: null, sketchRows: null, sketchFresh: false, cgIterations: null, convexHere: ev.negatives === 0, ms: performance.now() - start });
 
-  const stepCfg: StepConfig = { mode: cfg.used, sampleSize: cfg.sampleSize, seed: cfg.seed, tol, gradNorm0, signal: cfg.signal };
+  const stepCfg: StepConfig = { mode: cfg.used, sampleSize: cfg.sampleSize, seed: cfg.seed, tol, gradNorm0, signal: cfg.signal, buildDz: objective.cgDirection !== undefined };
   const stepState = newStepState();
   let status: Status;
   let message = "";
@@ -161,7 +161,7 @@ export async function newton(engine: Engine, objective: Objective, dense: DenseW
       const tl = performance.now();
       const slope = dot(ev.grad, dx);
       let t = 1;
-      let trial = step.dzCarry === null ? await objective.direction(dx) : await objective.cgDirection(step.dzCarry);
+      let trial = step.dzCarry === null || objective.cgDirection === undefined ? await objective.direction(dx) : await objective.cgDirection(step.dzCarry);
       // Roundoff allowance: near the minimizer a step changes the loss by less than the rounding of
       // its n-term sum (about sqrt(n) ulps of the loss), and Armijo's test would reject it at random.
       const slack = 4 * Math.sqrt(engine.nrows) * Number.EPSILON * Math.abs(ev.loss);

@@ -14,8 +14,12 @@ export interface Objective {
   step(t: number): Promise<Evaluation>;
   /** dz = A dx and the loss at x + dx. */
   direction(dx: Float64Array): Promise<LineValue>;
-  /** Completes the dz built inside CG and returns the loss at x + dx. */
-  cgDirection(carry: number): Promise<LineValue>;
+  /**
+   * Completes the dz = A dx that CG built in the engine and returns the loss at x + dx. Only where
+   * `direction` would spend a pass on A dx alone (rescaled): the regularized `direction` forms A dx
+   * inside the pass it makes anyway (dcsrhypgrad), so CG there keeps no A p (8 bytes a row).
+   */
+  cgDirection?(carry: number): Promise<LineValue>;
   /** The loss at x + t dx, O(n). */
   lossAt(t: number): Promise<LineValue>;
 }
@@ -28,7 +32,6 @@ export function createObjective(kind: ProblemKind, engine: Engine, b: Float64Arr
       step: (t) => engine.step(t),
       // The full step is evaluated with the line's first trial: one request per Newton step fewer.
       direction: (dx) => engine.tryDirection(dx),
-      cgDirection: (carry) => engine.tryCgDirection(carry),
       lossAt: (t) => engine.lossAt(t),
     };
   }

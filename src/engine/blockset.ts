@@ -119,7 +119,7 @@ interface Resident {
   Gneg: number;
   split: { Bmod: number; Bpos: number; Bneg: number; Gneg: number } | null;
   hasNegatives: boolean;
-  /** A p of the last Hessian-vector product, kept while CG builds dz = A dx (0 until first used). */
+  /** A p of the last Hessian-vector product, kept while CG builds dz = A dx (rescaled only; 0 until first used). */
   Av: number;
   /**
    * Rescaled only (0 until then): u = f(z), u' = f'(z), the certificate weights e and u' b. B holds u'^2 + e there, so the exact Gram and the
@@ -148,7 +148,6 @@ export const PASSES: Record<BlockMethod, number> = {
   direction: 1, // multiply
   lossAt: 0,
   tryDirection: 1, // dcsrhypgrad
-  tryCgDirection: 1, // weigh (CG built dz)
   resEvaluate: 1, // multiply
   resStep: 0,
   resWeigh: 1, // dcsrmtv3
@@ -377,14 +376,6 @@ export class BlockSet {
     this.settle();
     this.speculative = true;
     return this.weigh(dx);
-  }
-
-  /** tryDirection for the dz that CG built (see hessVec), completed with its last step. */
-  tryCgDirection(carry: number): EvalPartial[] {
-    this.settle();
-    this.completeCgDz(carry);
-    this.speculative = true;
-    return this.weigh();
   }
 
   /** Moves z to the full step weighed by the last tryDirection, which the line search accepted. */

@@ -43,7 +43,7 @@ export interface LineValue {
 /** The BlockSet methods that return per-block partials (everything but loading and setProblem). */
 export type BlockMethod =
   | "evaluate" | "step" | "exactGram" | "negativeGram" | "sketch" | "sampleGram" | "hessVec" | "direction" | "lossAt"
-  | "tryDirection" | "tryCgDirection"
+  | "tryDirection"
   | "resEvaluate" | "resStep" | "resWeigh" | "resLossAt" | "resDirection" | "resCgDirection" | "resSketch" | "resSampleGram";
 
 /** Runs `method` on every block and resolves to the partials in block order. */
@@ -119,10 +119,6 @@ export abstract class BlockEngine implements EngineShape {
    */
   async tryDirection(dx: Float64Array): Promise<LineValue> {
     return fullStep(reduceEval(await this.call("tryDirection", [dx])));
-  }
-
-  async tryCgDirection(carry: number): Promise<LineValue> {
-    return fullStep(reduceEval(await this.call("tryCgDirection", [carry])));
   }
 
   async lossAt(t: number): Promise<LineValue> {

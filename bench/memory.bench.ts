@@ -88,9 +88,9 @@ interface Case {
   threads: number[];
 }
 
-// Rows of 10, 20 and 100 nonzeros, 1e7 nonzeros each: a row's own state is 7 or 8 doubles whatever
-// its length (in the kernels b, w^2, z, dz and the Hessian weights, and sketch-pcg's A p; the
-// result's copies of b and w^2), so short rows weigh more against their CSR bytes.
+// Rows of 10, 20 and 100 nonzeros, 1e7 nonzeros each: a row's own state is 7 doubles whatever its
+// length (in the kernels b, w^2, z, dz and the Hessian weights; the result's copies of b and w^2),
+// so short rows weigh more against their CSR bytes.
 const scale = quick ? 5 : 1;
 const cases: Case[] = [
   { name: "rows of 10", nrows: 1_000_000 / scale, ncols: 100, k: 10, modes: ["exact", "sketch-pcg"], threads: [0, 2] },

@@ -8,7 +8,7 @@
 import * as Comlink from "comlink";
 import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs";
 import { DenseWork } from "../src/dense.js";
-import { BlockSet, type BlockData, type ProblemData } from "../src/engine/blockset.js";
+import { BlockSet, type BlockData, type BlockPiece, type ProblemData } from "../src/engine/blockset.js";
 import type { BlockMethod } from "../src/engine/engine.js";
 import { HyperregError, HyperregRangeError, isHyperregError } from "../src/errors.js";
 import { createKernels } from "../src/kernels.js";
@@ -64,7 +64,7 @@ async function fire(kind: FaultKind): Promise<void> {
   (globalThis as unknown as { close(): void }).close();
 }
 
-/** The buffers a block came in, transferred back: the pool sends the next block in them. */
+/** The buffers a piece of a block came in, transferred back: the pool sends the next piece in them. */
 function handBack(data: BlockData[]): ArrayBuffer[] {
   const buffers = data.flatMap((d) => [d.indptr.buffer, d.indices.buffer, d.data.buffer] as ArrayBuffer[]);
   return Comlink.transfer(buffers, buffers);
@@ -99,13 +99,13 @@ const api: BlocksWorkerApi = {
     cpuTimer = await threadCpuTimer();
     return "ready";
   },
-  load: (id: number, ncols: number, data: BlockData[], reserveBytes: number) =>
+  load: (id: number, ncols: number, data: (BlockData | BlockPiece)[], reserveBytes: number) =>
     guarded(async () => {
       if (kernels === null) throw new HyperregError("ERR_INTERNAL", "the worker was not initialised");
       models.set(id, new BlockSet(await createKernels(kernels), ncols, data, false, reserveBytes));
       return handBack(data);
     }),
-  append: (id: number, data: BlockData[]) =>
+  append: (id: number, data: (BlockData | BlockPiece)[]) =>
     guarded(() => {
       model(id).append(data);
       return handBack(data);

@@ -122,8 +122,8 @@ interface Resident {
   /** A p of the last Hessian-vector product, kept while CG builds dz = A dx (rescaled only; 0 until first used). */
   Av: number;
   /**
-   * Rescaled only (0 until then): u = f(z), u' = f'(z), the certificate weights e and u' b. B holds u'^2 + e there, so the exact Gram and the
-   * Hessian-vector products serve both problems.
+   * Rescaled only (0 until then): u = f(z), u' = f'(z), the certificate weights e and u' b. B holds
+   * u'^2 + e there, so the exact Gram and the Hessian-vector products serve both problems.
    */
   u: number;
   up: number;

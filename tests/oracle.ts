@@ -3,7 +3,7 @@
 // valid result looks like, with `converged` vouched for by the float64 gradient of ./gradient.ts at
 // the returned x; and deep snapshots to prove that no input was modified.
 import * as assert from "uvu/assert";
-import { isHyperregError } from "../src/index.js";
+import { isHyperregError, rng } from "../src/index.js";
 import type { SolveResult, Status } from "../src/index.js";
 import { type GradientCheck, type RawProblem, referenceGradient } from "./gradient.js";
 
@@ -129,18 +129,11 @@ export function changedAt(now: unknown, before: unknown, path = "input"): string
   return Object.is(now, before) ? null : path;
 }
 
-/** splitmix32 over a seed, as floats in [0, 1), with the helpers a fuzzer wants. */
+/** The library's seeded generator (splitmix32, floats in [0, 1)) with the helpers a fuzzer wants. */
 export class Random {
-  private s: number;
+  readonly next: () => number;
   constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-  next(): number {
-    this.s = (this.s + 0x9e3779b9) >>> 0;
-    let z = this.s;
-    z = Math.imul(z ^ (z >>> 16), 0x21f0aaad);
-    z = Math.imul(z ^ (z >>> 15), 0x735a2d97);
-    return ((z ^ (z >>> 15)) >>> 0) / 4294967296;
+    this.next = rng(seed);
   }
   /** An integer in [lo, hi]. */
   int(lo: number, hi: number): number {

@@ -7,12 +7,15 @@ import { BlockSet, type BlockData } from "./blockset.js";
 import { type BlockCall, BlockEngine, problemSlices } from "./engine.js";
 import { type RowBlock, tileRows } from "./tiling.js";
 
-/** The rows of one block: views of A's indices and data, with block-local row pointers. */
-export function sliceBlock(A: CsrMatrix, block: RowBlock): BlockData {
-  const p0 = A.indptr[block.rowStart]!;
-  const p1 = A.indptr[block.rowEnd]!;
-  const indptr = new Int32Array(block.rowEnd - block.rowStart + 1);
-  for (let i = 0; i < indptr.length; i++) indptr[i] = A.indptr[block.rowStart + i]! - p0;
+/**
+ * Rows [start, end) of a block: views of A's indices and data, and the rows' pointers made
+ * block-local (relative to the block's first nonzero) in `indptr` (end - start + 1 of them).
+ */
+export function sliceRows(A: CsrMatrix, block: RowBlock, start = block.rowStart, end = block.rowEnd, indptr = new Int32Array(end - start + 1)): BlockData {
+  const base = A.indptr[block.rowStart]!;
+  for (let i = 0; i < indptr.length; i++) indptr[i] = A.indptr[start + i]! - base;
+  const p0 = A.indptr[start]!;
+  const p1 = A.indptr[end]!;
   return { block, indptr, indices: A.indices.subarray(p0, p1), data: A.data.subarray(p0, p1) };
 }
 
@@ -36,21 +39,23 @@ export class LocalEngine extends BlockEngine {
   protected readonly run: BlockCall = async (method, args) => (this.set[method] as (...a: typeof args) => never)(...args);
 
   /**
-   * @param blockNnz  target nonzeros per row block (tests use small blocks to exercise the reductions).
+   * @param blocks  the row tiling (tileRows; tests use small blocks to exercise the reductions).
+   * @param rowSq   rowNnzSquares(A), when the caller has it already.
    */
-  constructor(A: CsrMatrix, arena: Arena, blockNnz?: number) {
+  constructor(A: CsrMatrix, arena: Arena, blocks: RowBlock[], rowSq = rowNnzSquares(A)) {
     super();
     this.nrows = A.nrows;
     this.ncols = A.ncols;
     this.nnz = A.indptr[A.nrows]!;
-    this.rowNnzSquares = rowNnzSquares(A);
-    this.blocks = tileRows(A, blockNnz);
+    this.rowNnzSquares = rowSq;
+    this.blocks = blocks;
     // One set holds every block, so it folds the partials in Wasm memory (same bits as per block).
-    this.set = new BlockSet(arena, A.ncols, this.blocks.map((b) => sliceBlock(A, b)), true);
+    this.set = new BlockSet(arena, A.ncols, blocks.map((b) => sliceRows(A, b)), true);
   }
 
+  /** An engine over A tiled by `blockNnz` (tileRows's target nonzeros per block). */
   static async create(A: CsrMatrix, blockNnz?: number): Promise<LocalEngine> {
-    return new LocalEngine(A, await newKernels(), blockNnz);
+    return new LocalEngine(A, await newKernels(), tileRows(A, blockNnz));
   }
 
   async setProblem(f: number, b: Float64Array, w2: Float64Array, rescaled = false): Promise<void> {

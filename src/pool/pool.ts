@@ -15,7 +15,7 @@ import { asCsr } from "../csr.js";
 import { type DenseOffload, DenseWork } from "../dense.js";
 import { type BlockPiece, type BlockSet, residentBytes } from "../engine/blockset.js";
 import { type BlockCall, BlockEngine, type BlockMethod } from "../engine/engine.js";
-import { LocalEngine, rowNnzSquares } from "../engine/local.js";
+import { LocalEngine, rowNnzSquares, sliceRows } from "../engine/local.js";
 import { type RowBlock, tileRows } from "../engine/tiling.js";
 import { describe, HyperregError, HyperregRangeError, HyperregTypeError } from "../errors.js";
 import { kernelModule, newKernels } from "../kernel-module.js";
@@ -290,19 +290,15 @@ function piecesOf(A: CsrMatrix, block: RowBlock): PieceRange[] {
 
 /**
  * A piece's rows copied into the carrier's buffers, whole buffers being what can be transferred (a
- * view of A would clone all of it). Row pointers block-local, as sliceBlock makes them.
+ * view of A would clone all of it); row pointers block-local, as sliceRows makes them.
  */
 function packPiece(A: CsrMatrix, { block, start, end }: PieceRange, c: Carrier): BlockPiece {
-  const base = A.indptr[block.rowStart]!;
-  const p0 = A.indptr[start]!;
-  const p1 = A.indptr[end]!;
-  const indptr = new Int32Array(c.indptr, 0, end - start + 1);
-  for (let i = 0; i < indptr.length; i++) indptr[i] = A.indptr[start + i]! - base;
-  const indices = new Int32Array(c.indices, 0, p1 - p0);
-  const data = new Float64Array(c.data, 0, p1 - p0);
-  indices.set(A.indices.subarray(p0, p1));
-  data.set(A.data.subarray(p0, p1));
-  return { block, indptr, indices, data, first: start - block.rowStart, nnz: A.indptr[block.rowEnd]! - base };
+  const s = sliceRows(A, block, start, end, new Int32Array(c.indptr, 0, end - start + 1));
+  const indices = new Int32Array(c.indices, 0, s.indices.length);
+  const data = new Float64Array(c.data, 0, s.data.length);
+  indices.set(s.indices);
+  data.set(s.data);
+  return { block, indptr: s.indptr, indices, data, first: start - block.rowStart, nnz: A.indptr[block.rowEnd]! - A.indptr[block.rowStart]! };
 }
 
 /** A matrix loaded into a pool. Solves on one model run one at a time, in call order. */
@@ -340,7 +336,8 @@ export class Model {
   /** Makes sure every owner's blocks are in a live worker (loads them into replacements). */
   async ready(): Promise<void> {
     if (this.pool.threads === 0) {
-      this.local ??= await LocalEngine.create(this.A, this.blockNnz);
+      // The model's own tiling and row statistics: computed once, at load.
+      this.local ??= new LocalEngine(this.A, await newKernels(), this.blocks, this.rowNnzSquares);
       return;
     }
     await Promise.all(

@@ -12,7 +12,6 @@ export { dlevsample } from "./kernels/dlevsample";
 export { drandn } from "./kernels/drandn";
 export { dhypweights } from "./kernels/dhypweights";
 export { dcsrhypgrad } from "./kernels/dcsrhypgrad";
-export { dhyploss } from "./kernels/dhyploss";
 export { dsyrk } from "./kernels/dsyrk";
 export { dasum } from "./kernels/dasum";
 export { daxpy } from "./kernels/daxpy";

@@ -54,19 +54,19 @@ async function scale(all: Seat[], once: (s: Seat) => Promise<unknown>) {
   return all.map((s, i) => ({ threads: s.threads, ms: median(times.get(s.threads)!), ...perRun(before[i]!, after[i]!, rounds) }));
 }
 
-// One pass over A: dz = A dx and the loss at x + dx, on a sparse matrix with nnz >= 2e7.
+// One pass over A: an evaluation (A x, the weights and A^T r), on a sparse matrix with nnz >= 2e7.
 {
   const nrows = big ? 5_000_000 : quick ? 500_000 : 1_000_000;
   const { A, b, w, f } = generateProblem({ family: "sparse", nrows, ncols: 200, rowNnz: 20, f: "exp", seed: 3 });
   const nnz = A.indptr[A.nrows]!;
   const all = await seats(A);
-  const dx = new Float64Array(A.ncols).fill(1e-3);
+  const x = new Float64Array(A.ncols).fill(1e-3);
   for (const s of all) {
     const engine = s.model.engine();
     await engine.setProblem(0, b, Float64Array.from({ length: A.nrows }, (_, i) => (typeof w === "number" ? w * w : w[i]! ** 2)));
     await engine.evaluate(new Float64Array(A.ncols));
   }
-  const results = await scale(all, (s) => s.model.engine().direction(dx));
+  const results = await scale(all, (s) => s.model.engine().evaluate(x));
   const ms1 = results.find((r) => r.threads === counts[0])!.ms;
   for (const r of results) {
     const busiest = Math.max(...r.busy);

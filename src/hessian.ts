@@ -15,7 +15,7 @@ export interface StepConfig {
   tol: number;
   gradNorm0: number;
   signal: AbortSignal | undefined;
-  /** Whether CG has the engine build dz = A dx alongside its products (see Objective.cgDirection). */
+  /** Whether CG has the engine build dz = A dx alongside its products (see Objective.cgBuildsDz). */
   buildDz: boolean;
 }
 
@@ -25,7 +25,7 @@ export interface Step {
   sketchRows: number | null;
   /** Whether the Hessian model was built at this step (sketch-pcg may reuse the previous one). */
   sketchFresh: boolean;
-  /** When CG built dz = A dx in the engine: the last step length still to add (Objective.cgDirection). */
+  /** When CG built dz = A dx in the engine: the last step length still to add (Objective.trial). */
   dzCarry: number | null;
   cgIterations: number | null;
   /** Diagonal shift that made the model factorable (0 when none was needed). */

@@ -10,29 +10,44 @@ export interface Objective {
   readonly kind: ProblemKind;
   /** Evaluates at x (z = A x afresh). */
   evaluate(x: Float64Array): Promise<Evaluation>;
-  /** Evaluates at x + t dx for the dx of the last `direction` (z += t dz). */
-  step(t: number): Promise<Evaluation>;
-  /** dz = A dx and the loss at x + dx. */
-  direction(dx: Float64Array): Promise<LineValue>;
   /**
-   * Completes the dz = A dx that CG built in the engine and returns the loss at x + dx. Only where
-   * `direction` would spend a pass on A dx alone (rescaled): the regularized `direction` forms A dx
-   * inside the pass it makes anyway (dcsrhypgrad), so CG there keeps no A p (8 bytes a row).
+   * The loss at x + t dx. A line starts with t = 1; with `carry` (not null) the engine completes the
+   * dz = A dx that CG built there (`cgBuildsDz`) instead of a pass of its own.
    */
-  cgDirection?(carry: number): Promise<LineValue>;
-  /** The loss at x + t dx, O(n). */
-  lossAt(t: number): Promise<LineValue>;
+  trial(x: Float64Array, dx: Float64Array, t: number, carry: number | null): Promise<LineValue>;
+  /** The evaluation at x + t dx once the line search has accepted its trial there (the last trial). */
+  accept(t: number): Promise<Evaluation>;
+  /**
+   * Whether CG should build dz = A dx alongside its products: only where a line's first trial would
+   * spend a pass on A dx alone (rescaled). The regularized trial forms A (x + dx) in the one pass
+   * that evaluates there, so CG keeps no A p for it (8 bytes a row).
+   */
+  readonly cgBuildsDz: boolean;
+  /**
+   * Whether z is carried along the steps (z += t dz) rather than formed afresh at every point: then
+   * a point that passes the gradient test is evaluated once more on z = A x before it is trusted.
+   */
+  readonly carriesZ: boolean;
 }
 
 export function createObjective(kind: ProblemKind, engine: Engine, b: Float64Array): Objective {
   if (kind === "regularized") {
+    // Every trial is a whole evaluation at x + t dx (one pass, BlockSet.evaluate): the accepted
+    // one is the next iterate's, with no request of its own.
+    let last: Evaluation | null = null;
     return {
       kind,
+      cgBuildsDz: false,
+      carriesZ: false,
       evaluate: (x) => engine.evaluate(x),
-      step: (t) => engine.step(t),
-      // The full step is evaluated with the line's first trial: one request per Newton step fewer.
-      direction: (dx) => engine.tryDirection(dx),
-      lossAt: (t) => engine.lossAt(t),
+      trial: async (x, dx, t) => {
+        // The bits of x += t dx, which the Newton loop stores when it accepts.
+        const xt = new Float64Array(x.length);
+        for (let i = 0; i < x.length; i++) xt[i] = x[i]! + t * dx[i]!;
+        last = await engine.evaluate(xt);
+        return { loss: last.overflowRow >= 0 ? Infinity : last.loss, overflowRow: last.overflowRow };
+      },
+      accept: async () => last!,
     };
   }
   // ||b||^2 in row order: the same bits however A is tiled.
@@ -45,10 +60,12 @@ export function createObjective(kind: ProblemKind, engine: Engine, b: Float64Arr
   };
   return {
     kind,
+    cgBuildsDz: true,
+    carriesZ: true,
     evaluate: async (x) => remember(await engine.resEvaluate(x, bb)),
-    step: async (t) => remember(await engine.resStep(t, bb)),
-    direction: (dx) => engine.resDirection(dx, alpha0, bb),
-    cgDirection: (carry) => engine.resCgDirection(carry, alpha0, bb),
-    lossAt: (t) => engine.resLossAt(t, alpha0, bb),
+    // The line's first trial forms dz = A dx (or completes CG's); the others are O(n) on z and dz.
+    trial: (_x, dx, t, carry) =>
+      t !== 1 ? engine.resLossAt(t, alpha0, bb) : carry !== null ? engine.resCgDirection(carry, alpha0, bb) : engine.resDirection(dx, alpha0, bb),
+    accept: async (t) => remember(await engine.resStep(t, bb)),
   };
 }

@@ -9,6 +9,12 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { createPool, generateProblem, HyperregError, HyperregRangeError, sensitivity, solve } from "../src/index.js";
 import type { HessianMode, IterationInfo, SolveResult } from "../src/index.js";
+import { BlockSet } from "../src/engine/blockset.js";
+import { problemSlices } from "../src/engine/engine.js";
+import { sliceRows } from "../src/engine/local.js";
+import { tileRows } from "../src/engine/tiling.js";
+import { newKernels } from "../src/kernel-module.js";
+import { F_CODE } from "../src/kernels.js";
 import { loadFixture, relativeError } from "./helpers.js";
 
 const MODES: HessianMode[] = ["exact", "sketch", "sketch-pcg", "auto"];
@@ -96,6 +102,27 @@ test("A, b and w^2 reach a worker in pieces when its share is long, with the cal
     assert.equal(trace(r.history), trace(base.history));
   }
 });
+test("a worker copies partials into the buffers handed back from its last pass, with the same bits", async () => {
+  const fx = loadFixture("reg-exp-gauss");
+  const blocks = tileRows(fx.A, 1500);
+  assert.ok(blocks.length >= 5, "several blocks");
+  const set = new BlockSet(await newKernels(), fx.A.ncols, blocks.map((blk) => sliceRows(fx.A, blk)));
+  const w2 = fx.w.map((v) => v * v);
+  set.setProblem(F_CODE[fx.f], problemSlices(blocks, fx.b, w2));
+  set.evaluate(fx.x0);
+  const first = set.exactGram(false);
+  const bits = first.map((g) => g.slice());
+  set.recycle(first.map((g) => g.buffer as ArrayBuffer));
+  const second = set.exactGram(false);
+  const handedBack = new Set(first.map((g) => g.buffer));
+  assert.ok(second.every((g) => handedBack.has(g.buffer)), "every partial in a handed-back buffer");
+  second.forEach((g, i) => assert.ok(sameBits(g, bits[i]!), `block ${i}: the same bits`));
+  // Nothing handed back: fresh buffers, the same bits again.
+  const third = set.exactGram(false);
+  assert.ok(third.every((g) => !handedBack.has(g.buffer)), "fresh buffers");
+  third.forEach((g, i) => assert.ok(sameBits(g, bits[i]!), `block ${i}: the same bits from a fresh buffer`));
+});
+
 test("sensitivity of a pooled result factors in the workers and equals the calling thread's, bit for bit", async () => {
   const fx = loadFixture("res-exp-sparse");
   const problem = { problem: fx.problem, f: fx.f, b: fx.b, w: fx.w };

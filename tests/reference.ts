@@ -195,19 +195,6 @@ export function dhypweights(f: number, n: number, z: Float64Array, b: Float64Arr
   return { r, B, loss, minB, negatives, info };
 }
 
-/** The loss sum_i 0.5 (f(z_i + t dz_i) - b_i)^2 + 0.5 w2_i (z_i + t dz_i)^2, or Infinity and info = i + 1 on overflow (dhyploss). */
-export function dhyploss(f: number, n: number, z: Float64Array, dz: Float64Array, t: number, b: Float64Array, w2: Float64Array): { loss: number; info: number } {
-  let loss = 0;
-  for (let i = 0; i < n; i++) {
-    const zi = z[i]! + t * dz[i]!;
-    const res = hyp(f, zi) - b[i]!;
-    const li = 0.5 * res * res + 0.5 * w2[i]! * zi * zi;
-    if (!Number.isFinite(li)) return { loss: Infinity, info: i + 1 };
-    loss += li;
-  }
-  return { loss, info: 0 };
-}
-
 /** C = M^T M for row-major M (m x d): overwrites the lower triangle of row-major C, leaves the rest (dsyrk). */
 export function dsyrk(m: number, d: number, M: Float64Array, C: Float64Array): void {
   for (let l = 0; l < d; l++) C.fill(0, l * d, l * d + l + 1);

@@ -154,7 +154,7 @@ for (const f of FS) {
     const x = Float64Array.from({ length: d }, () => rand() - 0.5);
     const dx = Float64Array.from({ length: d }, () => rand() - 0.5);
     const { objective, ev } = await libraryAt(f, A, b, w2, x);
-    const trials = [[1, await objective.direction(dx)], [0.25, await objective.lossAt(0.25)], [0, await objective.lossAt(0)]] as const;
+    const trials = [[1, await objective.trial(x, dx, 1, null)], [0.25, await objective.trial(x, dx, 0.25, null)], [0, await objective.trial(x, dx, 0, null)]] as const;
     for (const [t, trial] of trials) {
       const fresh = await objective.evaluate(x.map((v, j) => v + t * dx[j]!));
       // Same terms summed in another order: a few ulps of the sum of |terms| (here about the loss).

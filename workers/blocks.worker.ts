@@ -4,7 +4,7 @@
 // The pool posts the compiled kernel module once (`init`, the handshake); the worker instantiates
 // it with the raw bindings per model. Every `call` is one coarse pass over the model's blocks and
 // returns one partial per block, copied out of Wasm memory and transferred; the caller reduces them
-// in block order (src/engine/engine.ts).
+// in block order (src/engine/engine.ts) and hands their buffers back with its next call.
 import * as Comlink from "comlink";
 import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs";
 import { DenseWork } from "../src/dense.js";
@@ -119,9 +119,10 @@ const api: BlocksWorkerApi = {
       const buffers = [perBlock[0]!.b.buffer, perBlock[0]!.w2.buffer] as ArrayBuffer[];
       return Comlink.transfer(buffers, buffers);
     }),
-  call: <M extends BlockMethod>(id: number, method: M, args: Parameters<BlockSet[M]>) =>
+  call: <M extends BlockMethod>(id: number, method: M, args: Parameters<BlockSet[M]>, spare: ArrayBuffer[]) =>
     guarded(() => {
       const set = model(id);
+      set.recycle(spare);
       const out = (set[method] as (...a: typeof args) => ReturnType<BlockSet[M]>)(...args);
       return Comlink.transfer(out, buffersOf(out));
     }),

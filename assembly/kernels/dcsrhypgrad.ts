@@ -15,8 +15,7 @@ const RUN_NNZ = 8192;
  *   f                 i32  F_EXP | F_COSH | F_SINH
  *   Ap[nrows+1] i32, Aj[nnz] i32, Ax[nnz] f64   the block (see dcsrmv)
  *   x[ncols]          f64
- *   z[nrows]          f64  if dz == 0: written, z = A x, and the weights are taken at z
- *   dz[nrows]         f64  if dz != 0: written, dz = A x, and the weights are taken at z + dz (z read)
+ *   z[nrows]          f64  written: z = A x, at which the weights are taken
  *   b[nrows], w2[nrows] f64
  *   r[nrows], B[nrows] f64 written, as in dhypweights (modify 0)
  *   g[ncols]          f64  updated: g += A^T r
@@ -28,12 +27,11 @@ const RUN_NNZ = 8192;
  */
 export function dcsrhypgrad(
   f: i32, nrows: i32, Ap: usize, Aj: usize, Ax: usize, x: usize,
-  z: usize, dz: usize, b: usize, w2: usize, r: usize, B: usize, g: usize, out: usize,
+  z: usize, b: usize, w2: usize, r: usize, B: usize, g: usize, out: usize,
 ): i32 {
   store<f64>(out, 0.0);
   store<f64>(out, Infinity, 8);
   store<f64>(out, 0.0, 16);
-  const y = dz == 0 ? z : dz;
   let info = 0;
   for (let i0 = 0; i0 < nrows; ) {
     const p0 = load<i32>(Ap + (<usize>i0 << 2));
@@ -42,8 +40,8 @@ export function dcsrhypgrad(
     const n = i1 - i0;
     const o = <usize>i0 << 3;
     const ap = Ap + (<usize>i0 << 2);
-    dcsrmv(n, ap, Aj, Ax, x, y + o);
-    const bad = hypweightsOn(f, n, z + o, dz == 0 ? 0 : dz + o, b + o, w2 + o, r + o, B + o, out, 0);
+    dcsrmv(n, ap, Aj, Ax, x, z + o);
+    const bad = hypweightsOn(f, n, z + o, b + o, w2 + o, r + o, B + o, out, 0);
     if (info == 0 && bad != 0) info = i0 + bad;
     dcsrmtv(n, ap, Aj, Ax, r + o, g);
     i0 = i1;

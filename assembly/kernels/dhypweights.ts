@@ -13,9 +13,6 @@ export const F_SINH = 2;
  *
  *   f        i32  F_EXP | F_COSH | F_SINH
  *   z[n], b[n], w2[n] f64  (w2 = w squared)
- *   dz[n]             f64  if dz != 0, the weights are taken at z + dz (z_i + dz_i, the bits an
- *                          axpy z += 1 dz would store): the full Newton step tried ahead of the
- *                          line search's verdict, without a copy of z to return to
  *   r[n], B[n]        f64  written
  *   out[3]            f64  written: loss sum, min_i B[i], count of B[i] <= 0 (before modification)
  *   modify            i32  if 1, every B[i] <= 0 is replaced by the Gauss-Newton weight
@@ -25,11 +22,11 @@ export const F_SINH = 2;
  * (f(z) overflows double near z = 709.8 and its square near z = 354.9).
  * Complexity: O(n) with one or two exponentials per row.
  */
-export function dhypweights(f: i32, n: i32, z: usize, dz: usize, b: usize, w2: usize, r: usize, B: usize, out: usize, modify: i32): i32 {
+export function dhypweights(f: i32, n: i32, z: usize, b: usize, w2: usize, r: usize, B: usize, out: usize, modify: i32): i32 {
   store<f64>(out, 0.0);
   store<f64>(out, Infinity, 8);
   store<f64>(out, 0.0, 16);
-  return hypweightsOn(f, n, z, dz, b, w2, r, B, out, modify);
+  return hypweightsOn(f, n, z, b, w2, r, B, out, modify);
 }
 
 /**
@@ -37,14 +34,14 @@ export function dhypweights(f: i32, n: i32, z: usize, dz: usize, b: usize, w2: u
  * them: a caller that takes the rows in runs gets the bits one call over all of them gives.
  */
 // @ts-ignore: decorator
-@inline export function hypweightsOn(f: i32, n: i32, z: usize, dz: usize, b: usize, w2: usize, r: usize, B: usize, out: usize, modify: i32): i32 {
+@inline export function hypweightsOn(f: i32, n: i32, z: usize, b: usize, w2: usize, r: usize, B: usize, out: usize, modify: i32): i32 {
   let loss = load<f64>(out);
   let minB = load<f64>(out, 8);
   let negatives = <i32>load<f64>(out, 16);
   let info = 0;
   for (let i = 0; i < n; i++) {
     const o = <usize>i << 3;
-    const zi = dz == 0 ? load<f64>(z + o) : load<f64>(z + o) + load<f64>(dz + o);
+    const zi = load<f64>(z + o);
     const wi = load<f64>(w2 + o);
     let u: f64, up: f64, upp: f64;
     if (f == F_EXP) {

@@ -42,11 +42,6 @@ export interface EvalPartial {
   grad: Float64Array;
 }
 
-export interface LinePartial {
-  loss: number;
-  overflowRow: number;
-}
-
 export interface SamplePartial {
   gram: Float64Array;
   kept: number;
@@ -60,16 +55,15 @@ export interface ResSumsPartial {
 }
 
 /**
- * Rescaled, second pass. `minB` and `negatives` are about e (the certificate's weights); `grad` is
- * A^T r; p1 = A^T u' and p2 = A^T (u' b) are the block's share of the Hessian's rank-2 part.
+ * Rescaled, second pass. `minB` and `negatives` are about e (the certificate's weights); `sums` is
+ * A^T r, then p1 = A^T u' and p2 = A^T (u' b), the block's share of the Hessian's rank-2 part (3d).
  */
-export interface ResEvalPartial extends EvalPartial {
+export interface ResEvalPartial extends Omit<EvalPartial, "grad"> {
   /** Global row where e is smallest (the first such row of the block). */
   minRow: number;
   /** The regularizer's share of `loss`: sum 0.5 w2 z^2. */
   reg: number;
-  p1: Float64Array;
-  p2: Float64Array;
+  sums: Float64Array;
 }
 
 /** Rescaled loss along the line, centred on alpha0 (see assembly/kernels/dresloss.ts). */
@@ -83,12 +77,12 @@ export interface ResLinePartial {
 }
 
 /**
- * Rescaled sampled Gram of the stacked factor: A^T diag(Dt) A (lower triangle) with the J rows'
- * y = A^T (omega u' b) and beta = sum omega b^2, from which the caller adds the rank-2 remainder.
+ * Rescaled sampled Gram of the stacked factor: A^T diag(Dt) A (lower triangle, d x d) followed by
+ * the J rows' y = A^T (omega u' b) (d), and beta = sum omega b^2, from which the caller adds the
+ * rank-2 remainder.
  */
 export interface ResSamplePartial {
-  gram: Float64Array;
-  y: Float64Array;
+  gramY: Float64Array;
   beta: number;
   kept: number;
 }
@@ -104,6 +98,10 @@ interface Resident {
   Ax: number;
   b: number;
   w2: number;
+  /**
+   * z = A x and dz = A dx, kept between requests by the rescaled problem only (0 until then): the
+   * regularized loss forms z within each evaluation (row scratch) and evaluates each trial afresh.
+   */
   z: number;
   dz: number;
   B: number;
@@ -139,15 +137,11 @@ interface Resident {
  */
 export const PASSES: Record<BlockMethod, number> = {
   evaluate: 1, // dcsrhypgrad: A x, the weights and A^T r in one pass
-  step: 1, // weigh
   exactGram: 1,
   negativeGram: 1,
   sketch: 1,
   sampleGram: 1, // dcsrlev; the sampled rows' Gram is not a pass
   hessVec: 1, // dcsrsymv reads each row once for A v and A^T (D A v)
-  direction: 1, // multiply
-  lossAt: 0,
-  tryDirection: 1, // dcsrhypgrad
   resEvaluate: 1, // multiply
   resStep: 0,
   resWeigh: 1, // dcsrmtv3
@@ -158,9 +152,9 @@ export const PASSES: Record<BlockMethod, number> = {
   resSampleGram: 1, // dcsrjlev; dcsrmtv reads only the sampled J rows (it skips rows whose weight is 0)
 };
 
-/** What a block takes in a kernel instance's memory: A (12 bytes a nonzero, 4 a row pointer), five row vectors, alignment. */
+/** What a block takes in a kernel instance's memory: A (12 bytes a nonzero, 4 a row pointer), b, w^2 and B, alignment. */
 export function residentBytes(nnz: number, nrows: number): number {
-  return 12 * nnz + 44 * (nrows + 1) + 160;
+  return 12 * nnz + 28 * (nrows + 1) + 96;
 }
 
 /** Scratch of at least `len` doubles in a kernel instance's memory, grown (never shrunk) on demand. */
@@ -181,30 +175,24 @@ class Scratch {
 export class BlockSet {
   private readonly blocks: Resident[] = [];
   private f = 0;
-  /**
-   * Whether the last line was weighed at its full step z + dz ahead of the line search (tryDirection)
-   * while z stayed the line's start. lossAt and step continue that line from z; a call that writes
-   * dz (the next line, or CG building one) first moves z to the full step, which the line search
-   * must then have accepted (settle); the Gram and sketch passes read neither z nor dz.
-   */
-  private speculative = false;
   // Scratch shared by all blocks.
   private readonly x: number;
   private readonly out: number;
   private partial = { ptr: 0, total: 0, len: 0 };
+  /**
+   * Buffers of earlier partials that the caller handed back (`recycle`), by length: a worker copies
+   * partials into them rather than into new ones, so that a pass leaves no garbage of d x d buffers
+   * behind in either thread (its Gram partials are 8 d^2 bytes a block).
+   */
+  private readonly spare = new Map<number, Float64Array[]>();
   /** The JL map Q and the sampling kernels' small vectors after it. */
   private readonly q: Scratch;
-  /**
-   * The residual of the block being weighed: it lives from the weights kernel to the transposed
-   * product right after it, so one buffer for the longest block serves them all (8 bytes a row less).
-   */
-  private readonly residual: Scratch;
   /** dcsrjsketch's m bucket sums. */
   private readonly sb: Scratch;
   /**
-   * The sampling kernels' row vectors (leverage scores, sample weights; the J half's too): they live
-   * within one block's turn, so buffers for the longest block serve every block (up to 32 bytes a
-   * row less than keeping them per block).
+   * Row vectors that live within one block's turn of a method: the regularized z = A x and residual,
+   * the sampling kernels' leverage scores and sample weights (the J half's too). Buffers for the
+   * longest block serve every block (up to 32 bytes a row less than keeping them per block).
    */
   private readonly rows: Scratch;
   /** Rows of the longest block: row scratch is sized by it at once, so it grows (and leaves memory behind) once. */
@@ -227,7 +215,6 @@ export class BlockSet {
     this.x = arena.allocF64(ncols);
     this.out = arena.allocF64(8);
     this.q = new Scratch(arena);
-    this.residual = new Scratch(arena);
     this.sb = new Scratch(arena);
     this.rows = new Scratch(arena);
   }
@@ -266,8 +253,8 @@ export class BlockSet {
         Ax: a.alloc(8 * nnz, false),
         b: a.allocF64(nrows),
         w2: a.allocF64(nrows),
-        z: a.allocF64(nrows),
-        dz: a.allocF64(nrows),
+        z: 0,
+        dz: 0,
         B,
         Bmod: B,
         Bpos: B,
@@ -307,11 +294,26 @@ export class BlockSet {
     this.blocks.forEach((r, i) => {
       a.f64(ptr, len).fill(0);
       compute(r, ptr);
-      if (!this.fold) parts.push(a.f64(ptr, len).slice());
+      if (!this.fold) {
+        const out = this.spare.get(len)?.pop() ?? new Float64Array(len);
+        out.set(a.f64(ptr, len));
+        parts.push(out);
+      }
       else if (i === 0) a.f64(total, len).set(a.f64(ptr, len));
       else a.k.daxpy(len, 1, ptr, total);
     });
     return this.fold ? [a.f64(total, len).slice()] : parts;
+  }
+
+  /** Takes back the buffers of partials this set returned earlier, to copy later partials into. */
+  recycle(buffers: readonly ArrayBuffer[]): void {
+    for (const buffer of buffers) {
+      const v = new Float64Array(buffer);
+      const list = this.spare.get(v.length) ?? [];
+      // One call takes at most one buffer of a length per block.
+      if (list.length < this.blocks.length) list.push(v);
+      this.spare.set(v.length, list);
+    }
   }
 
   /** Per-block scalars in the same shape as `partials`: summed in block order when folding. */
@@ -326,12 +328,13 @@ export class BlockSet {
    */
   setProblem(f: number, perBlock: readonly ProblemData[], rescaled = false, first = 0): void {
     this.f = f;
-    this.speculative = false;
     perBlock.forEach((p, i) => {
       const r = this.blocks[first + i]!;
       this.arena.f64(r.b, r.nrows).set(p.b);
       this.arena.f64(r.w2, r.nrows).set(p.w2);
       if (rescaled && r.u === 0) {
+        r.z = this.arena.allocF64(r.nrows);
+        r.dz = this.arena.allocF64(r.nrows);
         r.u = this.arena.allocF64(r.nrows);
         r.up = this.arena.allocF64(r.nrows);
         r.e = this.arena.allocF64(r.nrows);
@@ -340,7 +343,7 @@ export class BlockSet {
     });
   }
 
-  /** z = A x (or dz = A x) in every block: the one pass that starts an evaluation or a line. */
+  /** z = A x (or dz = A x) in every block: the one pass that starts a rescaled evaluation or line. */
   private multiply(x: Float64Array, into: "z" | "dz"): void {
     const { k } = this.arena;
     this.arena.f64(this.x, this.ncols).set(x);
@@ -352,66 +355,27 @@ export class BlockSet {
     for (const r of this.blocks) this.arena.k.daxpy(r.nrows, carry, r.Av, r.dz);
   }
 
-  /** z = A x, then loss, gradient and Hessian weights at x (one pass). */
+  /**
+   * z = A x, then loss, gradient and Hessian weights at x, in one pass (dcsrhypgrad: the bits of the
+   * product, the weights and A^T r made one after another); z lives in row scratch for the block's
+   * turn only. Each line-search trial is one of these at x + t dx: a pass, where keeping z and
+   * dz = A dx would make trials O(n) but cost 16 bytes a row, and Newton's lines seldom backtrack.
+   * An accepted trial is the next iterate's evaluation as it stands.
+   */
   evaluate(x: Float64Array): EvalPartial[] {
-    this.speculative = false;
-    return this.weigh(x);
-  }
-
-  /** Takes the step x + t dx of the last direction: z += t dz (no pass over A), then evaluates. */
-  step(t: number): EvalPartial[] {
-    for (const r of this.blocks) this.arena.k.daxpy(r.nrows, t, r.dz, r.z);
-    this.speculative = false;
-    return this.weigh();
-  }
-
-  /**
-   * dz = A dx, then the full step taken ahead of the line search's verdict: z + dz evaluated as
-   * `step(1)` would: the weights kernel reads z_i + dz_i, the bits z += 1 dz stores (so the same
-   * bits), and z itself stays the line's start. When the line search accepts t = 1 the caller has
-   * the next evaluation without another request, and the next call moves z (settle); otherwise
-   * lossAt and step work from z. No copy of z is kept: 8 bytes a row less.
-   */
-  tryDirection(dx: Float64Array): EvalPartial[] {
-    this.settle();
-    this.speculative = true;
-    return this.weigh(dx);
-  }
-
-  /** Moves z to the full step weighed by the last tryDirection, which the line search accepted. */
-  private settle(): void {
-    if (!this.speculative) return;
-    for (const r of this.blocks) this.arena.k.daxpy(r.nrows, 1, r.dz, r.z);
-    this.speculative = false;
-  }
-
-  /**
-   * Loss, gradient and Hessian weights at z (z + dz while speculative). With `x`, z = A x (dz = A x
-   * while speculative) first, in the same pass (dcsrhypgrad: the bits of the product, the weights and
-   * A^T r made one after another).
-   */
-  private weigh(x?: Float64Array): EvalPartial[] {
     const { k } = this.arena;
-    if (x !== undefined) this.arena.f64(this.x, this.ncols).set(x);
+    this.arena.f64(this.x, this.ncols).set(x);
     const stats: Omit<EvalPartial, "grad">[] = [];
-    const grads = this.partials(
-      this.ncols,
-      (r, g) => {
-        const res = this.residual.at(this.longest);
-        const dz = this.speculative ? r.dz : 0;
-        const info =
-          x === undefined
-            ? k.dhypweights(this.f, r.nrows, r.z, dz, r.b, r.w2, res, r.B, this.out, 0)
-            : k.dcsrhypgrad(this.f, r.nrows, r.Ap, r.Aj, r.Ax, this.x, r.z, dz, r.b, r.w2, res, r.B, g, this.out);
-        const [loss, minB, negatives] = this.arena.f64(this.out, 3);
-        stats.push({ loss: loss!, overflowRow: info > 0 ? r.block.rowStart + info - 1 : -1, minB: minB!, negatives: negatives! });
-        r.hasNegatives = negatives! > 0;
-        if (r.hasNegatives) this.splitWeights(r, res);
-        else r.Bmod = r.Bpos = r.Bneg = r.Gneg = r.B;
-        // splitWeights rewrites res with the same values, so dcsrhypgrad's A^T r stands.
-        if (x === undefined) k.dcsrmtv(r.nrows, r.Ap, r.Aj, r.Ax, res, g);
-      },
-    );
+    const grads = this.partials(this.ncols, (r, g) => {
+      const [z, res] = this.rowScratch(2) as [number, number];
+      const info = k.dcsrhypgrad(this.f, r.nrows, r.Ap, r.Aj, r.Ax, this.x, z, r.b, r.w2, res, r.B, g, this.out);
+      const [loss, minB, negatives] = this.arena.f64(this.out, 3);
+      stats.push({ loss: loss!, overflowRow: info > 0 ? r.block.rowStart + info - 1 : -1, minB: minB!, negatives: negatives! });
+      r.hasNegatives = negatives! > 0;
+      // splitWeights rewrites res with the same values: the A^T r above stands.
+      if (r.hasNegatives) this.splitWeights(r, z, res);
+      else r.Bmod = r.Bpos = r.Bneg = r.Gneg = r.B;
+    });
     const merged = this.scalars(stats, (a, v) => ({
       loss: a.loss + v.loss,
       overflowRow: a.overflowRow >= 0 ? a.overflowRow : v.overflowRow,
@@ -428,10 +392,10 @@ export class BlockSet {
     return r.split;
   }
 
-  private splitWeights(r: Resident, res: number): void {
+  private splitWeights(r: Resident, z: number, res: number): void {
     const a = this.arena;
     ({ Bmod: r.Bmod, Bpos: r.Bpos, Bneg: r.Bneg, Gneg: r.Gneg } = this.splitOf(r));
-    a.k.dhypweights(this.f, r.nrows, r.z, this.speculative ? r.dz : 0, r.b, r.w2, res, r.Bmod, this.out, 1);
+    a.k.dhypweights(this.f, r.nrows, z, r.b, r.w2, res, r.Bmod, this.out, 1);
     const B = a.f64(r.B, r.nrows);
     const Bmod = a.f64(r.Bmod, r.nrows);
     const Bpos = a.f64(r.Bpos, r.nrows);
@@ -495,7 +459,6 @@ export class BlockSet {
    * carry * (A v of the previous call) to dz; either way this call keeps A v for the next one.
    */
   hessVec(v: Float64Array, modified: boolean, carry?: number | null): Float64Array[] {
-    if (carry !== undefined) this.settle();
     const a = this.arena;
     a.f64(this.x, this.ncols).set(v);
     return this.partials(this.ncols, (r, y) => {
@@ -508,23 +471,6 @@ export class BlockSet {
       }
       a.k.dcsrsymv(r.nrows, r.Ap, r.Aj, r.Ax, modified ? r.Bmod : r.B, this.x, y, keep);
     });
-  }
-
-  /** dz = A dx and the loss at z + dz: one pass over A (the pool's benchmark times it). */
-  direction(dx: Float64Array): LinePartial[] {
-    this.settle();
-    this.multiply(dx, "dz");
-    return this.lossAt(1);
-  }
-
-  /** Loss at z + t dz, O(n) per trial. */
-  lossAt(t: number): LinePartial[] {
-    const { k } = this.arena;
-    const values = this.blocks.map((r) => {
-      const info = k.dhyploss(this.f, r.nrows, r.z, r.dz, t, r.b, r.w2, this.out);
-      return { loss: this.arena.f64(this.out, 1)[0]!, overflowRow: info > 0 ? r.block.rowStart + info - 1 : -1 };
-    });
-    return this.scalars(values, (a, v) => ({ loss: a.loss + v.loss, overflowRow: a.overflowRow >= 0 ? a.overflowRow : v.overflowRow }));
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -557,9 +503,9 @@ export class BlockSet {
   resWeigh(alpha: number, cb: number): ResEvalPartial[] {
     const { k } = this.arena;
     const d = this.ncols;
-    const stats: Omit<ResEvalPartial, "grad" | "p1" | "p2">[] = [];
+    const stats: Omit<ResEvalPartial, "sums">[] = [];
     const parts = this.partials(3 * d, (r, g) => {
-      const res = this.residual.at(this.longest);
+      const [res] = this.rowScratch(1) as [number];
       const info = k.dresweights(r.nrows, r.u, r.up, r.z, r.b, r.w2, alpha, cb, res, r.e, r.B, r.upb, this.out);
       const [loss, minE, negatives, minRow, reg] = this.arena.f64(this.out, 5);
       stats.push({ loss: loss!, reg: reg!, overflowRow: info > 0 ? r.block.rowStart + info - 1 : -1, minB: minE!, minRow: r.block.rowStart + minRow!, negatives: negatives! });
@@ -579,10 +525,7 @@ export class BlockSet {
       minRow: v.minB < a.minB ? v.minRow : a.minRow,
       negatives: a.negatives + v.negatives,
     }));
-    return merged.map((m, i) => {
-      const g = parts[i]!;
-      return { ...m, grad: g.slice(0, d), p1: g.slice(d, 2 * d), p2: g.slice(2 * d) };
-    });
+    return merged.map((m, i) => ({ ...m, sums: parts[i]! }));
   }
 
   /**
@@ -624,7 +567,7 @@ export class BlockSet {
     return this.resLossAt(1, alpha0);
   }
 
-  /** As cgDirection, with the rescaled loss terms. */
+  /** dz = A dx completed from what CG built (no pass over A), and the rescaled loss terms at z + dz. */
   resCgDirection(carry: number, alpha0: number): ResLinePartial[] {
     this.completeCgDz(carry);
     return this.resLossAt(1, alpha0);
@@ -667,11 +610,6 @@ export class BlockSet {
       if (keptE + keptJ > 0) a.k.dcsrsyrk(r.nrows, r.Ap, r.Aj, r.Ax, Dt, d, G);
       if (keptJ > 0) a.k.dcsrmtv(r.nrows, r.Ap, r.Aj, r.Ax, vJ, G + 8 * d * d);
     });
-    return this.scalars(stats, (s, v) => ({ kept: s.kept + v.kept, beta: s.beta + v.beta })).map((c, i) => ({
-      gram: parts[i]!.slice(0, d * d),
-      y: parts[i]!.slice(d * d),
-      beta: c.beta,
-      kept: c.kept,
-    }));
+    return this.scalars(stats, (s, v) => ({ kept: s.kept + v.kept, beta: s.beta + v.beta })).map((c, i) => ({ gramY: parts[i]!, beta: c.beta, kept: c.kept }));
   }
 }

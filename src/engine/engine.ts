@@ -4,7 +4,7 @@
 // per worker) and reduces the blocks' partials here, in block order, so the sums are bitwise the
 // same however the blocks are spread over threads.
 import { PASSES } from "./blockset.js";
-import type { BlockSet, EvalPartial, Key, LinePartial, ProblemData, ResEvalPartial, ResLinePartial, ResSamplePartial, ResSumsPartial, SamplePartial } from "./blockset.js";
+import type { BlockSet, EvalPartial, Key, ProblemData, ResEvalPartial, ResLinePartial, ResSamplePartial, ResSumsPartial, SamplePartial } from "./blockset.js";
 
 export interface Evaluation {
   loss: number;
@@ -36,14 +36,11 @@ export interface RescaledTerms {
 export interface LineValue {
   loss: number;
   overflowRow: number;
-  /** The evaluation at the full step, when it was taken ahead of the verdict (tryDirection). */
-  atFullStep?: Evaluation;
 }
 
 /** The BlockSet methods that return per-block partials (everything but loading and setProblem). */
 export type BlockMethod =
-  | "evaluate" | "step" | "exactGram" | "negativeGram" | "sketch" | "sampleGram" | "hessVec" | "direction" | "lossAt"
-  | "tryDirection"
+  | "evaluate" | "exactGram" | "negativeGram" | "sketch" | "sampleGram" | "hessVec"
   | "resEvaluate" | "resStep" | "resWeigh" | "resLossAt" | "resDirection" | "resCgDirection" | "resSketch" | "resSampleGram";
 
 /** Runs `method` on every block and resolves to the partials in block order. */
@@ -71,58 +68,42 @@ export abstract class BlockEngine implements EngineShape {
   /** Loads f, b and w^2 (full length; each block takes its rows); `rescaled` as in BlockSet.setProblem. */
   abstract setProblem(f: number, b: Float64Array, w2: Float64Array, rescaled?: boolean): Promise<void>;
 
-  private call<M extends BlockMethod>(method: M, args: Parameters<BlockSet[M]>): Promise<ReturnType<BlockSet[M]>> {
+  /** Runs `method` on every block and reduces the partials, which are then handed to `recycle`. */
+  private async call<M extends BlockMethod, R>(method: M, args: Parameters<BlockSet[M]>, reduce: (parts: ReturnType<BlockSet[M]>) => R): Promise<R> {
     this.passes += PASSES[method];
-    return this.run(method, args);
+    const parts = await this.run(method, args);
+    const out = reduce(parts);
+    this.recycle(parts);
+    return out;
   }
 
-  /** Evaluates at x (one pass: z = A x). */
+  /** Takes partials that are reduced and no longer read (a pool hands their buffers back to the workers). */
+  protected recycle(_parts: unknown): void {}
+
+  /** Evaluates the regularized loss at x (one pass: z = A x). */
   async evaluate(x: Float64Array): Promise<Evaluation> {
-    return reduceEval(await this.call("evaluate", [x]));
-  }
-
-  /** Evaluates at x + t dx for the dx of the last `direction` (z += t A dx, no pass over A). */
-  async step(t: number): Promise<Evaluation> {
-    return reduceEval(await this.call("step", [t]));
+    return this.call("evaluate", [x], reduceEval);
   }
 
   async exactGram(modified: boolean): Promise<Float64Array> {
-    return sumInOrder(await this.call("exactGram", [modified]));
+    return this.call("exactGram", [modified], sumInOrder);
   }
 
   async negativeGram(psd: boolean): Promise<Float64Array> {
-    return sumInOrder(await this.call("negativeGram", [psd]));
+    return this.call("negativeGram", [psd], sumInOrder);
   }
 
   async sketch(m: number, key: Key): Promise<Float64Array> {
-    return sumInOrder(await this.call("sketch", [m, key]));
+    return this.call("sketch", [m, key], sumInOrder);
   }
 
   async sampleGram(Q: Float64Array, kq: number, scale: number, key: Key): Promise<{ gram: Float64Array; kept: number }> {
-    return reduceSample(await this.call("sampleGram", [Q, kq, scale, key]));
+    return this.call("sampleGram", [Q, kq, scale, key], reduceSample);
   }
 
   /** H v; with `carry` also builds dz = A dx inside CG (see BlockSet.hessVec). */
   async hessVec(v: Float64Array, modified: boolean, carry?: number | null): Promise<Float64Array> {
-    return sumInOrder(await this.call("hessVec", [v, modified, carry]));
-  }
-
-  /** Computes dz = A dx (one pass) and returns the loss at x + dx. */
-  async direction(dx: Float64Array): Promise<LineValue> {
-    return reduceLine(await this.call("direction", [dx]));
-  }
-
-
-  /**
-   * `direction` that also evaluates at the full step x + dx (BlockSet.tryDirection): when the line
-   * search takes t = 1, the next iterate costs no request of its own.
-   */
-  async tryDirection(dx: Float64Array): Promise<LineValue> {
-    return fullStep(reduceEval(await this.call("tryDirection", [dx])));
-  }
-
-  async lossAt(t: number): Promise<LineValue> {
-    return reduceLine(await this.call("lossAt", [t]));
+    return this.call("hessVec", [v, modified, carry], sumInOrder);
   }
 
   // Rescaled regression: an evaluation is two passes (block sums, then the weights given alpha and
@@ -130,40 +111,40 @@ export abstract class BlockEngine implements EngineShape {
 
   /** Evaluates the rescaled loss at x; bb = ||b||^2. */
   async resEvaluate(x: Float64Array, bb: number): Promise<Evaluation> {
-    return this.resWeigh(reduceResSums(await this.call("resEvaluate", [x])), bb);
+    return this.resWeigh(await this.call("resEvaluate", [x], reduceResSums), bb);
   }
 
   /** Evaluates the rescaled loss at x + t dx for the dx of the last resDirection. */
   async resStep(t: number, bb: number): Promise<Evaluation> {
-    return this.resWeigh(reduceResSums(await this.call("resStep", [t])), bb);
+    return this.resWeigh(await this.call("resStep", [t], reduceResSums), bb);
   }
 
   private async resWeigh(sums: ResSumsPartial, bb: number): Promise<Evaluation> {
     const alpha = sums.u;
     const cb = sums.ub - alpha * bb;
-    const ev = reduceResEval(await this.call("resWeigh", [alpha, cb]), alpha, cb, bb);
+    const ev = await this.call("resWeigh", [alpha, cb], (parts) => reduceResEval(parts, alpha, cb, bb));
     if (sums.overflowRow >= 0) ev.overflowRow = sums.overflowRow;
     return ev;
   }
 
   async resLossAt(t: number, alpha0: number, bb: number): Promise<LineValue> {
-    return reduceResLine(await this.call("resLossAt", [t, alpha0]), alpha0, bb);
+    return this.call("resLossAt", [t, alpha0], (parts) => reduceResLine(parts, alpha0, bb));
   }
 
   async resDirection(dx: Float64Array, alpha0: number, bb: number): Promise<LineValue> {
-    return reduceResLine(await this.call("resDirection", [dx, alpha0]), alpha0, bb);
+    return this.call("resDirection", [dx, alpha0], (parts) => reduceResLine(parts, alpha0, bb));
   }
 
   async resCgDirection(carry: number, alpha0: number, bb: number): Promise<LineValue> {
-    return reduceResLine(await this.call("resCgDirection", [carry, alpha0]), alpha0, bb);
+    return this.call("resCgDirection", [carry, alpha0], (parts) => reduceResLine(parts, alpha0, bb));
   }
 
   async resSketch(m: number, keyE: Key, keyJ: Key, p1: Float64Array): Promise<Float64Array> {
-    return sumInOrder(await this.call("resSketch", [m, keyE, keyJ, p1]));
+    return this.call("resSketch", [m, keyE, keyJ, p1], sumInOrder);
   }
 
   async resSampleGram(Q: Float64Array, kq: number, pq: Float64Array, scale: number, keyE: Key, keyJ: Key): Promise<{ gram: Float64Array; y: Float64Array; beta: number; kept: number }> {
-    return reduceResSample(await this.call("resSampleGram", [Q, kq, pq, scale, keyE, keyJ]));
+    return this.call("resSampleGram", [Q, kq, pq, scale, keyE, keyJ], (parts) => reduceResSample(parts, this.ncols));
   }
 }
 
@@ -187,6 +168,11 @@ export function sumInOrder(parts: readonly Float64Array[]): Float64Array {
 }
 
 export function reduceEval(parts: readonly EvalPartial[]): Evaluation {
+  return { ...reduceStats(parts), grad: sumInOrder(parts.map((p) => p.grad)) };
+}
+
+/** An evaluation's scalars: sums, the first overflow, the smallest weight. */
+function reduceStats(parts: readonly Omit<EvalPartial, "grad">[]): Omit<Evaluation, "grad"> {
   let loss = 0;
   let overflowRow = -1;
   let minB = Infinity;
@@ -197,21 +183,7 @@ export function reduceEval(parts: readonly EvalPartial[]): Evaluation {
     minB = Math.min(minB, p.minB);
     negatives += p.negatives;
   }
-  return { loss, grad: sumInOrder(parts.map((p) => p.grad)), overflowRow, minB, negatives };
-}
-
-function fullStep(ev: Evaluation): LineValue {
-  return { loss: ev.overflowRow >= 0 ? Infinity : ev.loss, overflowRow: ev.overflowRow, atFullStep: ev };
-}
-
-export function reduceLine(parts: readonly LinePartial[]): LineValue {
-  let loss = 0;
-  let overflowRow = -1;
-  for (const p of parts) {
-    loss += p.loss;
-    if (overflowRow < 0) overflowRow = p.overflowRow;
-  }
-  return { loss: overflowRow >= 0 ? Infinity : loss, overflowRow };
+  return { loss, overflowRow, minB, negatives };
 }
 
 export function reduceSample(parts: readonly SamplePartial[]): { gram: Float64Array; kept: number } {
@@ -241,9 +213,10 @@ export function reduceResEval(parts: readonly ResEvalPartial[], alpha: number, c
     }
     reg += p.reg;
   }
-  const p1 = sumInOrder(parts.map((p) => p.p1));
-  const p2 = sumInOrder(parts.map((p) => p.p2));
-  return { ...reduceEval(parts), rescaled: { alpha, cb, bb, p1, p2, minRow, reg } };
+  // A^T r, p1 and p2 summed as one 3d vector: the bits of three sums of d.
+  const sums = sumInOrder(parts.map((p) => p.sums));
+  const d = sums.length / 3;
+  return { ...reduceStats(parts), grad: sums.slice(0, d), rescaled: { alpha, cb, bb, p1: sums.slice(d, 2 * d), p2: sums.slice(2 * d), minRow, reg } };
 }
 
 /** The loss at z + t dz from the centred sums: ||c||^2 = ||v||^2 - 2 delta <v,b> + delta^2 ||b||^2. */
@@ -265,6 +238,7 @@ export function reduceResLine(parts: readonly ResLinePartial[], alpha0: number, 
   return { loss: overflowRow >= 0 || !Number.isFinite(loss) ? Infinity : loss, overflowRow };
 }
 
-export function reduceResSample(parts: readonly ResSamplePartial[]): { gram: Float64Array; y: Float64Array; beta: number; kept: number } {
-  return { ...reduceSample(parts), y: sumInOrder(parts.map((p) => p.y)), beta: parts.reduce((s, p) => s + p.beta, 0) };
+export function reduceResSample(parts: readonly ResSamplePartial[], d: number): { gram: Float64Array; y: Float64Array; beta: number; kept: number } {
+  const gramY = sumInOrder(parts.map((p) => p.gramY));
+  return { gram: gramY.slice(0, d * d), y: gramY.slice(d * d), beta: parts.reduce((s, p) => s + p.beta, 0), kept: parts.reduce((s, p) => s + p.kept, 0) };
 }

@@ -24,7 +24,7 @@ import { checkShape, type Prepared, prepare, run } from "../solve.js";
 import type { CsrInput, CsrMatrix, SolveOptions, SolveProblem, SolveResult } from "../types.js";
 import type { BlocksWorkerApi, FaultKind, WorkerStats } from "./protocol.js";
 import { canSpawnWorkers, hardwareConcurrency, type Spawned, spawnWorker } from "./spawn.js";
-import { installErrorTransfer } from "./wire.js";
+import { buffersOf, installErrorTransfer } from "./wire.js";
 
 export interface PoolOptions {
   /** Worker threads; default: the hardware concurrency, at most 8. 0 runs in the calling thread. */
@@ -443,17 +443,41 @@ class PoolEngine extends BlockEngine {
   private readonly id: number;
   /** Workers that own blocks, in block order, with the blocks they own. */
   private readonly owners: { slot: WorkerSlot; lo: number; hi: number }[];
+  /**
+   * Buffers of reduced partials, per owner, to hand back with its next request (BlockSet.recycle),
+   * and the owner each partial's buffer came from until it is reduced.
+   */
+  private readonly spare: ArrayBuffer[][];
+  private readonly origin = new Map<ArrayBuffer, number>();
 
   constructor(model: Model, private readonly blocks: RowBlock[], owners: { lo: number; hi: number }[], slots: (WorkerSlot | null)[]) {
     super();
     ({ nrows: this.nrows, ncols: this.ncols, nnz: this.nnz, rowNnzSquares: this.rowNnzSquares, id: this.id, threads: this.threads } = model.shape);
     this.owners = owners.flatMap((o, w) => (o.hi > o.lo ? [{ ...o, slot: slots[w]! }] : []));
+    this.spare = this.owners.map(() => []);
   }
 
   protected readonly run: BlockCall = async <M extends BlockMethod>(method: M, args: Parameters<BlockSet[M]>) => {
-    const parts = await Promise.all(this.owners.map(({ slot }) => slot.request((api) => api.call(this.id, method, args) as Promise<ReturnType<BlockSet[M]>>)));
+    const parts = await Promise.all(
+      this.owners.map(async ({ slot }, w) => {
+        const spare = this.spare[w]!;
+        this.spare[w] = [];
+        const part = await slot.request((api) => api.call(this.id, method, args, Comlink.transfer(spare, spare)) as Promise<ReturnType<BlockSet[M]>>);
+        for (const buffer of buffersOf(part)) this.origin.set(buffer, w);
+        return part;
+      }),
+    );
     return parts.flat() as ReturnType<BlockSet[M]>;
   };
+
+  protected override recycle(parts: unknown): void {
+    for (const buffer of buffersOf(parts)) {
+      const w = this.origin.get(buffer);
+      if (w === undefined) continue;
+      this.origin.delete(buffer);
+      this.spare[w]!.push(buffer);
+    }
+  }
 
   async setProblem(f: number, b: Float64Array, w2: Float64Array, rescaled = false): Promise<void> {
     await Promise.all(

@@ -34,8 +34,11 @@ export interface BlocksWorkerApi {
    * hands those buffers back, for the next request.
    */
   setProblem(id: number, f: number, perBlock: ProblemData[], rescaled: boolean, first: number): Promise<ArrayBuffer[]>;
-  /** One BlockSet method over the model's blocks here: one partial per block, in block order. */
-  call<M extends BlockMethod>(id: number, method: M, args: Parameters<BlockSet[M]>): Promise<ReturnType<BlockSet[M]>>;
+  /**
+   * One BlockSet method over the model's blocks here: one partial per block, in block order. `spare`
+   * hands back (transferred) the buffers of earlier partials, which later partials are copied into.
+   */
+  call<M extends BlockMethod>(id: number, method: M, args: Parameters<BlockSet[M]>, spare: ArrayBuffer[]): Promise<ReturnType<BlockSet[M]>>;
   /** The O(d^3) dense work of a step (src/dense.ts, DenseOffload), so a page's main thread stays free. */
   factor(d: number, G: Float64Array, shift: number): Promise<{ info: number; L: Float64Array }>;
   sketchGram(d: number, S: Float64Array, m: number): Promise<Float64Array>;

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: MIT
-// Peak memory of a solve against the bytes of A in CSR. The process's peak resident set (VmHWM,
-// reset before each case through /proc/self/clear_refs, so Linux only) is read after the case and
-// set against the resident set just before it, with A, b and w already built: what the solve added,
-// next to the bound 1.5 x the CSR bytes + per worker 64 d^2 bytes and (a pool) an idle worker's cost.
-// Worker threads live in this process, so a pool's workers (their Wasm memories and V8 heaps)
-// count too. Every line checks the result (converged, the same bits as the calling thread) before
-// it reports. `--big` adds the nnz = 1e8 problem (1.2 GB of CSR) on the calling thread and on 2 workers.
+// Peak memory of a solve against the bytes of A in CSR. Each case runs in a process of its own, so
+// that no earlier case's freed memory (kept by the allocator, or handed back) moves its baseline.
+// The process's peak resident set (VmHWM, reset through /proc/self/clear_refs once A, b and w are
+// built, so Linux only) is read after the solve and set against the resident set just before it:
+// what the solve added, next to the bound 1.5 x the CSR bytes + per worker 64 d^2 bytes and (a
+// pool) an idle worker's cost. Worker threads live in the process, so a pool's workers (their Wasm
+// memories and V8 heaps) count too. Every line checks the result (converged, the same bits as the
+// calling thread) before it reports. `--big` adds the nnz = 1e8 problem (1.2 GB of CSR) on the
+// calling thread and on 2 workers.
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { freezeCsr } from "../src/csr.js";
 import { createPool, rng, solve } from "../src/index.js";
@@ -99,70 +103,84 @@ const cases: Case[] = [
 ];
 if (big) cases.push({ name: "nnz 1e8", nrows: 10_000_000, ncols: 50, k: 10, modes: ["auto"], threads: [0, 2] });
 
-// What a worker thread costs before it holds any of A: its V8 isolate and the kernel instance.
-let idleWorker: number;
-{
-  const rss0 = await settle();
-  const pool = await createPool({ threads: 2 });
-  idleWorker = (kib("VmRSS") - rss0) / 2;
-  await pool.close();
-  line({ case: "idle pool", threads: 2, "resident MB per worker": mb(idleWorker) });
-}
+/** `--name=value` of this process's arguments. */
+const option = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 
-for (const c of cases) {
+/** One case in this process: prints its line, with a digest of x for the parent's comparison. */
+async function runCase(c: Case, hessian: HessianMode, threads: number, idleWorker: number): Promise<void> {
   const t0 = performance.now();
-  let p: ReturnType<typeof problem> | null = problem(c.nrows, c.ncols, c.k, 7);
+  const p = problem(c.nrows, c.ncols, c.k, 7);
   const nnz = c.nrows * c.k;
   const csrBytes = 12 * nnz + 4 * (c.nrows + 1);
   const buildMs = performance.now() - t0;
-  for (const hessian of c.modes) {
-    let reference: SolveResult | null = null;
-    for (const threads of c.threads) {
-      const rss0 = await settle();
-      const ts = performance.now();
-      let r: SolveResult;
-      let loadPeak = 0;
-      let loadMs = 0;
-      if (threads === 0) {
-        r = await solve({ f: "exp", A: p!.A, b: p!.b, w: p!.w }, { hessian });
-      } else {
-        const pool = await createPool({ threads });
-        const tl = performance.now();
-        const model = await pool.load(p!.A);
-        loadMs = performance.now() - tl;
-        loadPeak = kib("VmHWM") - rss0;
-        r = await model.solve({ f: "exp", b: p!.b, w: p!.w }, { hessian });
-        await pool.close();
+  const rss0 = await settle();
+  const ts = performance.now();
+  let r: SolveResult;
+  let loadPeak = 0;
+  let loadMs = 0;
+  if (threads === 0) {
+    r = await solve({ f: "exp", A: p.A, b: p.b, w: p.w }, { hessian });
+  } else {
+    const pool = await createPool({ threads });
+    const tl = performance.now();
+    const model = await pool.load(p.A);
+    loadMs = performance.now() - tl;
+    loadPeak = kib("VmHWM") - rss0;
+    r = await model.solve({ f: "exp", b: p.b, w: p.w }, { hessian });
+    await pool.close();
+  }
+  const ms = performance.now() - ts;
+  const processPeak = kib("VmHWM");
+  const peak = processPeak - rss0;
+  if (r.status !== "converged") throw new Error(`${c.name} ${hessian} threads ${threads}: ${r.message}`);
+  // Per worker (the calling thread counts as one): 64 d^2 bytes for the d x d work (the model and
+  // its factor, the Gram partials, copies in and out) and, for a pool, the idle worker's own cost.
+  const perWorker = 64 * c.ncols * c.ncols + (threads > 0 ? idleWorker : 0);
+  const dense = perWorker * Math.max(threads, 1);
+  line({
+    case: c.name,
+    n: c.nrows,
+    d: c.ncols,
+    nnz,
+    "CSR MB": mb(csrBytes),
+    hessian: `${hessian}${hessian === "auto" ? `(${r.hessian.used})` : ""}`,
+    threads,
+    "peak added MB": mb(peak),
+    "process peak MB": mb(processPeak),
+    "x CSR": (peak / csrBytes).toFixed(2),
+    ...(threads > 0 ? { "load peak MB": mb(loadPeak), "load s": (loadMs / 1000).toFixed(2) } : {}),
+    "bound MB": mb(1.5 * csrBytes + dense),
+    within: peak <= 1.5 * csrBytes + dense ? "yes" : "NO",
+    "s (pool start, load, solve)": (ms / 1000).toFixed(2),
+    iterations: r.iterations,
+    "build s": (buildMs / 1000).toFixed(1),
+    "x digest": createHash("sha256").update(new Uint8Array(r.x.buffer, r.x.byteOffset, r.x.byteLength)).digest("hex").slice(0, 16),
+  });
+}
+
+const only = option("case");
+if (only !== undefined) {
+  const [ci, hessian, threads] = only.split(":");
+  await runCase(cases[Number(ci)]!, hessian as HessianMode, Number(threads), Number(option("idle")));
+} else {
+  // What a worker thread costs before it holds any of A: its V8 isolate and the kernel instance.
+  const rss0 = await settle();
+  const pool = await createPool({ threads: 2 });
+  const idleWorker = (kib("VmRSS") - rss0) / 2;
+  await pool.close();
+  line({ case: "idle pool", threads: 2, "resident MB per worker": mb(idleWorker) });
+  for (const [ci, c] of cases.entries()) {
+    for (const hessian of c.modes) {
+      let reference: string | undefined;
+      for (const threads of c.threads) {
+        const args = [...process.execArgv, process.argv[1]!, ...process.argv.slice(2), `--case=${ci}:${hessian}:${threads}`, `--idle=${idleWorker}`];
+        const child = spawnSync(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"], encoding: "utf8", maxBuffer: 1 << 24 });
+        process.stdout.write(child.stdout);
+        if (child.status !== 0) throw new Error(`${c.name} ${hessian} threads ${threads}: the case's process exited with ${child.status}`);
+        const digest = /x digest=(\w+)/.exec(child.stdout)![1];
+        reference ??= digest;
+        if (digest !== reference) throw new Error(`${c.name} ${hessian} threads ${threads}: x differs from threads ${c.threads[0]}`);
       }
-      const ms = performance.now() - ts;
-      const processPeak = kib("VmHWM");
-      const peak = processPeak - rss0;
-      if (r.status !== "converged") throw new Error(`${c.name} ${hessian} threads ${threads}: ${r.message}`);
-      reference ??= r;
-      if (!r.x.every((v, i) => Object.is(v, reference!.x[i]))) throw new Error(`${c.name} ${hessian} threads ${threads}: x differs from threads ${c.threads[0]}`);
-      // Per worker (the calling thread counts as one): 64 d^2 bytes for the d x d work (the model and
-      // its factor, the Gram partials, copies in and out) and, for a pool, the idle worker's own cost.
-      const perWorker = 64 * c.ncols * c.ncols + (threads > 0 ? idleWorker : 0);
-      const dense = perWorker * Math.max(threads, 1);
-      line({
-        case: c.name,
-        n: c.nrows,
-        d: c.ncols,
-        nnz,
-        "CSR MB": mb(csrBytes),
-        hessian: `${hessian}${hessian === "auto" ? `(${r.hessian.used})` : ""}`,
-        threads,
-        "peak added MB": mb(peak),
-        "process peak MB": mb(processPeak),
-        "x CSR": (peak / csrBytes).toFixed(2),
-        ...(threads > 0 ? { "load peak MB": mb(loadPeak), "load s": (loadMs / 1000).toFixed(2) } : {}),
-        "bound MB": mb(1.5 * csrBytes + dense),
-        within: peak <= 1.5 * csrBytes + dense ? "yes" : "NO",
-        "s (pool start, load, solve)": (ms / 1000).toFixed(2),
-        iterations: r.iterations,
-        "build s": (buildMs / 1000).toFixed(1),
-      });
     }
   }
-  p = null;
 }

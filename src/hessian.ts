@@ -183,18 +183,11 @@ async function factorSketch(engine: Engine, dense: DenseWork, cfg: StepConfig, e
   }
   if (ev.rescaled !== undefined) return factorRescaledSketch(engine, dense, cfg, ev, iteration);
   const m = SKETCH_ROWS_PER_COL * ncols;
-  for (let attempt = 0; ; attempt++) {
-    const key = (purpose: number) => streamKey(cfg.seed, iteration, purpose + RESAMPLE_PURPOSE * attempt);
-    const levGram = nrows <= m ? await engine.exactGram(true) : await dense.sketchGram(await engine.sketch(m, key(1)), m);
-    const levShift = await factorWithShift(dense, 1, levGram);
-    if (levShift < 0) return { shift: -1, modified: true, rows: 0 };
-    const kq = jlColumns(nrows, ncols, cfg.mode);
-    const Q = dense.jlMap(1, kq, key(2));
+  return drawModel(engine, dense, cfg, ev, iteration, {
+    levGram: async (key) => (nrows <= m ? engine.exactGram(true) : dense.sketchGram(await engine.sketch(m, key(1)), m)),
     // Leverage scores sum to rank(G) <= ncols: this scale gives about sampleSize kept rows.
-    const sample = await engine.sampleGram(Q, kq, cfg.sampleSize / ncols, key(3));
-    const f = await factorModel(dense, ev.negatives, async () => sample.gram, (psd) => engine.negativeGram(psd));
-    if (f.shift <= 0 || levShift > 0 || attempt === MAX_RESAMPLES) return { ...f, rows: sample.kept };
-  }
+    sample: (Q, kq, key) => engine.sampleGram(Q, kq, cfg.sampleSize / ncols, key(3)),
+  });
 }
 
 /**
@@ -204,24 +197,47 @@ async function factorSketch(engine: Engine, dense: DenseWork, cfg: StepConfig, e
  * indefinite rank-2 part exactly would not do: near a good fit the two nearly cancel, and the
  * sampling error of the diagonal swamps what remains. Rows with e <= 0 are added exactly.
  */
-async function factorRescaledSketch(engine: Engine, dense: DenseWork, cfg: StepConfig, ev: Evaluation, iteration: number): Promise<Factored & { rows: number }> {
+function factorRescaledSketch(engine: Engine, dense: DenseWork, cfg: StepConfig, ev: Evaluation, iteration: number): Promise<Factored & { rows: number }> {
   const { nrows, ncols } = engine;
   const rs = ev.rescaled!;
   const m = SKETCH_ROWS_PER_COL * ncols;
-  // Redrawn whole, as the regularized sample is (see MAX_RESAMPLES).
+  return drawModel(engine, dense, cfg, ev, iteration, {
+    levGram: async (key) => (nrows <= m ? withRank2(await engine.exactGram(true), ev) : dense.sketchGram(await engine.resSketch(m, key(1), key(4), rs.p1), m)),
+    sample: async (Q, kq, key) => {
+      // j_i^T Q = u'_i (a_i^T Q) - b_i (p1^T Q): the kernels need p1^T Q once.
+      const pq = new Float64Array(kq);
+      for (let j = 0; j < ncols; j++) for (let c = 0; c < kq; c++) pq[c]! += rs.p1[j]! * Q[j * kq + c]!;
+      const sample = await engine.resSampleGram(Q, kq, pq, cfg.sampleSize / ncols, key(3), key(5));
+      return { gram: addRank2(sample.gram, rs.p1, sample.y, sample.beta), kept: sample.kept };
+    },
+  });
+}
+
+/** A stream key for one purpose of one draw. */
+type DrawKey = (purpose: number) => Key;
+
+/**
+ * The sampled model's draw, shared by both problems: the leverage sketch's Gram factored into slot
+ * 1, a JL map, the sample's Gram factored into slot 0 (with the rows of non-positive weight added
+ * exactly). Drawn again with fresh streams, up to MAX_RESAMPLES times, while the sample needed a
+ * shift that the leverage sketch did not.
+ */
+async function drawModel(
+  engine: Engine,
+  dense: DenseWork,
+  cfg: StepConfig,
+  ev: Evaluation,
+  iteration: number,
+  draw: { levGram(key: DrawKey): Promise<Float64Array>; sample(Q: Float64Array, kq: number, key: DrawKey): Promise<{ gram: Float64Array; kept: number }> },
+): Promise<Factored & { rows: number }> {
   for (let attempt = 0; ; attempt++) {
-    const key = (purpose: number) => streamKey(cfg.seed, iteration, purpose + RESAMPLE_PURPOSE * attempt);
-    const levGram = nrows <= m ? withRank2(await engine.exactGram(true), ev) : await dense.sketchGram(await engine.resSketch(m, key(1), key(4), rs.p1), m);
-    const levShift = await factorWithShift(dense, 1, levGram);
+    const key: DrawKey = (purpose) => streamKey(cfg.seed, iteration, purpose + RESAMPLE_PURPOSE * attempt);
+    const levShift = await factorWithShift(dense, 1, await draw.levGram(key));
     if (levShift < 0) return { shift: -1, modified: true, rows: 0 };
-    const kq = jlColumns(nrows, ncols, cfg.mode);
+    const kq = jlColumns(engine.nrows, engine.ncols, cfg.mode);
     const Q = dense.jlMap(1, kq, key(2));
-    // j_i^T Q = u'_i (a_i^T Q) - b_i (p1^T Q): the kernels need p1^T Q once.
-    const pq = new Float64Array(kq);
-    for (let j = 0; j < ncols; j++) for (let c = 0; c < kq; c++) pq[c]! += rs.p1[j]! * Q[j * kq + c]!;
-    const sample = await engine.resSampleGram(Q, kq, pq, cfg.sampleSize / ncols, key(3), key(5));
-    const gram = addRank2(sample.gram, rs.p1, sample.y, sample.beta);
-    const f = await factorModel(dense, ev.negatives, async () => gram, (psd) => engine.negativeGram(psd));
+    const sample = await draw.sample(Q, kq, key);
+    const f = await factorModel(dense, ev.negatives, async () => sample.gram, (psd) => engine.negativeGram(psd));
     if (f.shift <= 0 || levShift > 0 || attempt === MAX_RESAMPLES) return { ...f, rows: sample.kept };
   }
 }

@@ -493,20 +493,20 @@ class PoolEngine extends BlockEngine {
           else runs.push([blk]);
         }
         const longest = Math.max(...runs.map((r) => r.at(-1)!.rowEnd - r[0]!.rowStart));
-        let carrier = [new ArrayBuffer(8 * longest), new ArrayBuffer(8 * longest)] as const;
+        let buffers = [new ArrayBuffer(8 * longest), new ArrayBuffer(8 * longest)] as const;
         let first = 0;
         for (const run of runs) {
           const start = run[0]!.rowStart;
           const data = run.map((blk) => {
             const at = 8 * (blk.rowStart - start);
             const rows = blk.rowEnd - blk.rowStart;
-            const p = { b: new Float64Array(carrier[0], at, rows), w2: new Float64Array(carrier[1], at, rows) };
+            const p = { b: new Float64Array(buffers[0], at, rows), w2: new Float64Array(buffers[1], at, rows) };
             p.b.set(b.subarray(blk.rowStart, blk.rowEnd));
             p.w2.set(w2.subarray(blk.rowStart, blk.rowEnd));
             return p;
           });
-          const back = await slot.request((api) => api.setProblem(this.id, f, Comlink.transfer(data, [...carrier]), rescaled, first));
-          carrier = [back[0]!, back[1]!];
+          const back = await slot.request((api) => api.setProblem(this.id, f, Comlink.transfer(data, [...buffers]), rescaled, first));
+          buffers = [back[0]!, back[1]!];
           first += run.length;
         }
       }),

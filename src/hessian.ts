@@ -15,8 +15,6 @@ export interface StepConfig {
   tol: number;
   gradNorm0: number;
   signal: AbortSignal | undefined;
-  /** Whether CG has the engine build dz = A dx alongside its products (see Objective.cgBuildsDz). */
-  buildDz: boolean;
 }
 
 export interface Step {
@@ -25,8 +23,6 @@ export interface Step {
   sketchRows: number | null;
   /** Whether the Hessian model was built at this step (sketch-pcg may reuse the previous one). */
   sketchFresh: boolean;
-  /** When CG built dz = A dx in the engine: the last step length still to add (Objective.trial). */
-  dzCarry: number | null;
   cgIterations: number | null;
   /** Diagonal shift that made the model factorable (0 when none was needed). */
   shift: number;
@@ -273,7 +269,7 @@ function forcingTerm(gnorm: number, cfg: StepConfig, state: StepState): number {
  * slot 0 as preconditioner, to the forcing term's relative residual. Also returns the residual's
  * contraction per iteration, (||r|| / ||g||)^(1 / iterations): the preconditioner's quality.
  */
-async function pcg(engine: Engine, dense: DenseWork, ev: Evaluation, modified: boolean, cfg: StepConfig, state: StepState): Promise<{ dx: Float64Array; iterations: number; rate: number; dzCarry: number | null }> {
+async function pcg(engine: Engine, dense: DenseWork, ev: Evaluation, modified: boolean, cfg: StepConfig, state: StepState): Promise<{ dx: Float64Array; iterations: number; rate: number }> {
   const g = ev.grad;
   const gnorm = norm2(g);
   const eta = forcingTerm(gnorm, cfg, state);
@@ -285,18 +281,14 @@ async function pcg(engine: Engine, dense: DenseWork, ev: Evaluation, modified: b
   let rz = dot(r, z);
   let it = 0;
   let rnorm = gnorm;
-  // With buildDz the engine builds dz = A x alongside: each call adds `carry` (the last alpha) times
-  // the A p it kept.
-  let carry: number | null = null;
   while (it < MAX_CG && !cfg.signal?.aborted) {
-    const Hp = addRank2Vec(await engine.hessVec(p, modified, cfg.buildDz ? carry : undefined), p, ev);
-    carry = 0;
+    const Hp = addRank2Vec(await engine.hessVec(p, modified), p, ev);
     it++;
     const pHp = dot(p, Hp);
     if (!(pHp > 0)) {
       // No positive curvature along p: keep what CG has (a descent direction), or at the first
-      // iteration the preconditioned gradient step, whose A dx the engine has not built.
-      if (it === 1) return { dx: z, iterations: it, rate: 1, dzCarry: null };
+      // iteration the preconditioned gradient step.
+      if (it === 1) return { dx: z, iterations: it, rate: 1 };
       break;
     }
     const alpha = rz / pHp;
@@ -304,7 +296,6 @@ async function pcg(engine: Engine, dense: DenseWork, ev: Evaluation, modified: b
       x[i]! += alpha * p[i]!;
       r[i]! -= alpha * Hp[i]!;
     }
-    carry = alpha;
     rnorm = norm2(r);
     if (rnorm <= eta * gnorm) break;
     z = dense.solve(0, r);
@@ -313,7 +304,7 @@ async function pcg(engine: Engine, dense: DenseWork, ev: Evaluation, modified: b
     rz = rzNext;
     for (let i = 0; i < d; i++) p[i] = z[i]! + beta * p[i]!;
   }
-  return { dx: x, iterations: it, rate: it > 0 ? (rnorm / gnorm) ** (1 / it) : 1, dzCarry: cfg.buildDz ? carry : null };
+  return { dx: x, iterations: it, rate: it > 0 ? (rnorm / gnorm) ** (1 / it) : 1 };
 }
 
 /**
@@ -345,17 +336,15 @@ export async function newtonStep(engine: Engine, dense: DenseWork, ev: Evaluatio
     cfg.mode !== "sketch-pcg" || !state.built || ev.negatives > 0 || state.lastRate > Math.max(REBUILD_RATE, Math.sqrt(state.rateWhenFresh));
   if (fresh) {
     const model = cfg.mode === "exact" ? { ...(await factorExact(engine, dense, ev)), rows: null } : await factorSketch(engine, dense, cfg, ev, iteration);
-    if (model.shift < 0) return { dx: null, sketchRows: model.rows, sketchFresh: true, dzCarry: null, cgIterations: null, shift: model.shift, hessianMs: performance.now() - t0, solveMs: 0 };
+    if (model.shift < 0) return { dx: null, sketchRows: model.rows, sketchFresh: true, cgIterations: null, shift: model.shift, hessianMs: performance.now() - t0, solveMs: 0 };
     Object.assign(state, { built: true, modified: model.modified, rows: model.rows });
   }
   const t1 = performance.now();
   let dx: Float64Array;
   let cgIterations: number | null = null;
-  let dzCarry: number | null = null;
   if (cfg.mode === "sketch-pcg") {
     const r = await pcg(engine, dense, ev, state.modified && ev.negatives > 0, cfg, state);
     dx = r.dx;
-    dzCarry = r.dzCarry;
     cgIterations = r.iterations;
     state.lastRate = r.rate;
     if (fresh) state.rateWhenFresh = r.rate;
@@ -363,7 +352,7 @@ export async function newtonStep(engine: Engine, dense: DenseWork, ev: Evaluatio
     dx = dense.solve(0, ev.grad);
     for (let i = 0; i < dx.length; i++) dx[i] = -dx[i]!;
   }
-  return { dx, sketchRows: state.rows, sketchFresh: fresh, dzCarry, cgIterations, shift: 0, hessianMs: t1 - t0, solveMs: performance.now() - t1 };
+  return { dx, sketchRows: state.rows, sketchFresh: fresh, cgIterations, shift: 0, hessianMs: t1 - t0, solveMs: performance.now() - t1 };
 }
 
 /**

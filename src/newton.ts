@@ -121,7 +121,7 @@ export async function newton(engine: Engine, objective: Objective, dense: DenseW
   const tol = cfg.tol ?? 1e-8 * Math.max(1, Number.isFinite(gradNorm0) ? gradNorm0 : 1);
   notify({ iteration: 0, loss: ev.loss, gradNorm, step: 0, hessian: null, sketchRows: null, sketchFresh: false, cgIterations: null, convexHere: ev.negatives === 0, ms: performance.now() - start });
 
-  const stepCfg: StepConfig = { mode: cfg.used, sampleSize: cfg.sampleSize, seed: cfg.seed, tol, gradNorm0, signal: cfg.signal, buildDz: objective.cgBuildsDz };
+  const stepCfg: StepConfig = { mode: cfg.used, sampleSize: cfg.sampleSize, seed: cfg.seed, tol, gradNorm0, signal: cfg.signal };
   const stepState = newStepState();
   let status: Status;
   let message = "";
@@ -157,11 +157,11 @@ export async function newton(engine: Engine, objective: Objective, dense: DenseW
       }
       const dx = step.dx;
 
-      // Backtracking on the true loss (a trial is a pass, or O(n) where z and dz are kept: see Objective).
+      // Backtracking on the true loss (each trial a pass: see Objective).
       const tl = performance.now();
       const slope = dot(ev.grad, dx);
       let t = 1;
-      let trial = await objective.trial(x, dx, t, step.dzCarry);
+      let trial = await objective.trial(x, dx, t);
       // Roundoff allowance: near the minimizer a step changes the loss by less than the rounding of
       // its n-term sum (about sqrt(n) ulps of the loss), and Armijo's test would reject it at random.
       const slack = 4 * Math.sqrt(engine.nrows) * Number.EPSILON * Math.abs(ev.loss);
@@ -169,7 +169,7 @@ export async function newton(engine: Engine, objective: Objective, dense: DenseW
       for (let k = 0; cfg.lineSearch && !accepted && k < MAX_BACKTRACKS; k++) {
         throwIfAborted(cfg.signal);
         t *= 0.5;
-        trial = await objective.trial(x, dx, t, null);
+        trial = await objective.trial(x, dx, t);
         accepted = trial.overflowRow < 0 && trial.loss <= ev.loss + ARMIJO * t * slope + slack;
       }
       timings.lineSearchMs += performance.now() - tl;
@@ -189,13 +189,8 @@ export async function newton(engine: Engine, objective: Objective, dense: DenseW
         break;
       }
       for (let i = 0; i < x.length; i++) x[i]! += t * dx[i]!;
-      ev = await objective.accept(t);
+      ev = await objective.accept();
       gradNorm = norm2(ev.grad);
-      if (gradNorm <= tol && objective.carriesZ) {
-        // z was carried along the steps: confirm the gradient test on z = A x computed afresh.
-        ev = await objective.evaluate(x);
-        gradNorm = norm2(ev.grad);
-      }
       iteration++;
       notify({
         iteration,

@@ -333,22 +333,12 @@ test("dcsrsymv accumulates y += A^T diag(D) A v with zero and negative weights",
       const Dp = arena.putF64(D);
       const vp = arena.putF64(v);
       const yp = arena.putF64(y0);
-      k.dcsrsymv(A.nrows, p.Ap, p.Aj, p.Ax, Dp, vp, yp, 0);
+      k.dcsrsymv(A.nrows, p.Ap, p.Aj, p.Ax, Dp, vp, yp);
       const want = y0.slice();
       ref.dcsrsymv(A.nrows, A.Ap, A.Aj, A.Ax, D, v, want);
       const scale = abs(y0);
       ref.dcsrsymv(A.nrows, A.Ap, A.Aj, abs(A.Ax), abs(D), abs(v), scale);
       assertClose(read(yp, A.ncols), want, scale, `dcsrsymv ${A.nrows}x${A.ncols}`);
-      // With t requested: the same y, and t = A v on every row, zero-weight rows included.
-      const yp2 = arena.putF64(y0);
-      const tp = arena.putF64(new Float64Array(A.nrows).fill(NaN));
-      k.dcsrsymv(A.nrows, p.Ap, p.Aj, p.Ax, Dp, vp, yp2, tp);
-      assertSame(read(yp2, A.ncols), read(yp, A.ncols), "dcsrsymv y with t kept");
-      const Av = new Float64Array(A.nrows);
-      ref.dcsrmv(A.nrows, A.Ap, A.Aj, A.Ax, v, Av);
-      const AvScale = new Float64Array(A.nrows);
-      ref.dcsrmv(A.nrows, A.Ap, A.Aj, abs(A.Ax), abs(v), AvScale);
-      assertClose(read(tp, A.nrows), Av, AvScale, `dcsrsymv t = A v ${A.nrows}x${A.ncols}`);
     });
   }
 });
@@ -1073,7 +1063,7 @@ test("dasum sums |x| and daxpy adds a x into y for every SIMD tail length", () =
 });
 
 // ---------------------------------------------------------------------------------------------------------
-// Rescaled regression: the two evaluation passes, the line loss, and the stacked factor's sketch, leverage
+// Rescaled regression: the evaluation's pass and weights, and the stacked factor's sketch, leverage
 // scores and sample. The references form every row of J = diag(u') A - b p^T densely, which the kernels
 // never do, so they check the algebra that avoids it as well as the code.
 
@@ -1084,40 +1074,89 @@ function rowAbs(A: Csr, y: Float64Array): Float64Array {
   return out;
 }
 
-test("dressum matches u = f(z), u' = f'(z) and the sums of u and u b, and flags u^2 overflow", () => {
+test("dresrows matches u = f(z), u' = f'(z), the centred weights r, u' b and sums, continues its sums, and flags u^2 overflow", () => {
   const rng = new Rng(51);
   for (const f of FS) {
     for (const n of [0, 1, 2, 7, 64]) {
       scoped(() => {
         const z = rng.vector(n, -3, 3, 0.1);
         const b = rng.vector(n, -1, 2);
-        const up = arena.allocF64(n);
-        const u = arena.allocF64(n);
-        const outp = arena.putF64([NaN, NaN]);
-        const info = k.dressum(f, n, arena.putF64(z), arena.putF64(b), u, up, outp);
-        const want = ref.dressum(f, n, z, b);
+        const w2 = rng.vector(n, 0, 0.5, 0.3);
+        const [alpha0, cb0] = [rng.uniform(-2, 2), rng.uniform(-2, 2)];
+        const outs = [0, 0, 0, 0].map(() => arena.allocF64(n));
+        // The sums continue from what out holds.
+        const before = [0.5, 1.5, -0.25, 2];
+        const outp = arena.putF64(before);
+        const info = k.dresrows(f, n, arena.putF64(z), arena.putF64(b), arena.putF64(w2), alpha0, cb0, outs[0]!, outs[1]!, outs[2]!, outs[3]!, outp);
+        const want = ref.dresrows(f, n, z, b, w2, alpha0, cb0);
         const what = `${F_NAME[f]} n=${n}`;
         assert.is(info, 0, `${what}: info`);
         // Different libm (musl vs fdlibm), each within 1 ulp.
-        assertClose(read(u, n), want.u, abs(want.u), `${what}: u`);
-        assertClose(read(up, n), want.up, abs(want.up), `${what}: u'`);
-        const su = want.u.reduce((s, v) => s + Math.abs(v), 0);
-        const sub = want.u.reduce((s, v, i) => s + Math.abs(v * b[i]!), 0);
-        assertClose(read(outp, 2), want.sums, [su, sub], `${what}: sums`);
+        assertClose(read(outs[0]!, n), want.u, abs(want.u), `${what}: u`);
+        assertClose(read(outs[1]!, n), want.up, abs(want.up), `${what}: u'`);
+        const v = Float64Array.from(want.u, (u, i) => Math.abs(u) + Math.abs(alpha0 * b[i]!));
+        const scaleR = Float64Array.from(v, (vi, i) => Math.abs(want.up[i]!) * (vi + Math.abs(cb0)) + w2[i]! * Math.abs(z[i]!));
+        assertClose(read(outs[2]!, n), want.r, scaleR, `${what}: r`);
+        assertClose(read(outs[3]!, n), want.upb, abs(want.upb), `${what}: u' b`);
+        const sum = (g: (i: number) => number) => Array.from({ length: n }, (_, i) => g(i)).reduce((s, t) => s + t, 0);
+        const scales = [sum((i) => Math.abs(want.u[i]!)), sum((i) => v[i]! * v[i]!), sum((i) => v[i]! * Math.abs(b[i]!)), want.sums[3]].map((t, c) => t + Math.abs(before[c]!));
+        assertClose(read(outp, 4), want.sums.map((t, c) => t + before[c]!), scales, `${what}: sums`);
       });
     }
     scoped(() => {
       // exp(360) is finite, its square is not; cosh and sinh overflow the same way at -360 / 360.
       const z = Float64Array.from([0.5, -1, f === F_CODE.cosh ? -360 : 360, 1]);
       const b = new Float64Array(4).fill(0.25);
-      const info = k.dressum(f, 4, arena.putF64(z), arena.putF64(b), arena.allocF64(4), arena.allocF64(4), arena.allocF64(2));
+      const info = k.dresrows(f, 4, arena.putF64(z), arena.putF64(b), arena.putF64(b), 0, 0, arena.allocF64(4), arena.allocF64(4), arena.allocF64(4), arena.allocF64(4), arena.putF64([0, 0, 0, 0]));
       assert.is(info, 3, `${F_NAME[f]}: overflow row`);
-      assert.is(ref.dressum(f, 4, z, b).info, 3, `${F_NAME[f]}: reference overflow row`);
+      assert.is(ref.dresrows(f, 4, z, b, b, 0, 0).info, 3, `${F_NAME[f]}: reference overflow row`);
     });
   }
 });
 
-test("dresweights matches the reference gradient and Hessian weights, loss, min e, its row and the count of e <= 0", () => {
+test("dcsrresgrad gives the bits of dcsrmv, dresrows and dcsrmtv3 one after another, across its runs of rows", () => {
+  // As for dcsrhypgrad: about 15000 nonzeros, so the kernel's runs of 8192 split the block.
+  const rng = new Rng(55);
+  const A = randomCsr(rng, 2000, 40);
+  assert.ok(A.Ap[A.nrows]! > 8192, "the block spans more than one run");
+  const x = rng.vector(A.ncols);
+  const b = Float64Array.from({ length: A.nrows }, () => rng.uniform(0, 1e-3));
+  const w2 = Float64Array.from({ length: A.nrows }, () => rng.uniform(0, 1.5));
+  for (const overflow of [false, true]) {
+    const xs = overflow ? x.map((v) => v * 400) : x;
+    for (const f of FS) {
+      const [fused, apart] = [true, false].map((one) =>
+        scoped(() => {
+          const p = putCsr(A);
+          const d = A.ncols;
+          const xp = arena.putF64(xs);
+          const [zp, up, upp, rp, upbp] = [0, 0, 0, 0, 0].map(() => arena.allocF64(A.nrows)) as [number, number, number, number, number];
+          const yp = arena.allocF64(3 * d);
+          const outp = arena.putF64([0, 0, 0, 0]);
+          const bp = arena.putF64(b);
+          const wp = arena.putF64(w2);
+          let info: number;
+          if (one) {
+            info = k.dcsrresgrad(f, A.nrows, p.Ap, p.Aj, p.Ax, xp, zp, bp, wp, 0.7, -0.2, up, upp, rp, upbp, yp, yp + 8 * d, yp + 16 * d, outp);
+          } else {
+            k.dcsrmv(A.nrows, p.Ap, p.Aj, p.Ax, xp, zp);
+            info = k.dresrows(f, A.nrows, zp, bp, wp, 0.7, -0.2, up, upp, rp, upbp, outp);
+            k.dcsrmtv3(A.nrows, p.Ap, p.Aj, p.Ax, rp, upp, upbp, yp, yp + 8 * d, yp + 16 * d);
+          }
+          return { info, z: read(zp, A.nrows), u: read(up, A.nrows), up: read(upp, A.nrows), y: read(yp, 3 * d), out: read(outp, 4) };
+        }),
+      );
+      const what = `${F_NAME[f]}${overflow ? ", overflowing" : ""}`;
+      assert.is(fused!.info, apart!.info, what);
+      if (overflow) assert.ok(fused!.info > 0, `${what}: some row overflows`);
+      for (const key of ["z", "u", "up", "y", "out"] as const) {
+        assert.ok(fused![key].every((v, i) => Object.is(v, apart![key][i])), `${what}: ${key} differs`);
+      }
+    }
+  }
+});
+
+test("dresweights matches the reference Hessian weights, loss, min e, its row and the count of e <= 0", () => {
   const rng = new Rng(52);
   for (const f of FS) {
     for (const n of [1, 3, 8, 65]) {
@@ -1125,74 +1164,28 @@ test("dresweights matches the reference gradient and Hessian weights, loss, min 
         const z = rng.vector(n, -2, 2);
         const b = rng.vector(n, -0.5, 1.5);
         const w2 = rng.vector(n, 0, 0.5, 0.3);
-        const { u, up } = ref.dressum(f, n, z, b);
+        const { u, up } = ref.dresrows(f, n, z, b, w2, 0, 0);
         const alpha = u.reduce((s, v) => s + v, 0);
         const cb = rng.uniform(-2, 2);
-        const outs = [0, 0, 0, 0].map(() => arena.putF64(new Float64Array(n).fill(NaN)));
-        const outp = arena.putF64([NaN, NaN, NaN, NaN, NaN]);
-        const info = k.dresweights(n, arena.putF64(u), arena.putF64(up), arena.putF64(z), arena.putF64(b), arena.putF64(w2), alpha, cb, outs[0]!, outs[1]!, outs[2]!, outs[3]!, outp);
-        const want = ref.dresweights(n, u, up, z, b, w2, alpha, cb);
+        const outs = [0, 0].map(() => arena.putF64(new Float64Array(n).fill(NaN)));
+        const outp = arena.putF64([NaN, NaN, NaN, NaN]);
+        const info = k.dresweights(n, arena.putF64(u), arena.putF64(up), arena.putF64(b), arena.putF64(w2), alpha, cb, outs[0]!, outs[1]!, outp);
+        const want = ref.dresweights(n, u, up, b, w2, alpha, cb);
         const what = `${F_NAME[f]} n=${n}`;
         assert.is(info, want.info, `${what}: info`);
         const res = Float64Array.from(u, (v, i) => Math.abs(v) + Math.abs(alpha * b[i]!) + Math.abs(cb));
-        const scaleR = Float64Array.from(res, (v, i) => Math.abs(up[i]!) * v + w2[i]! * Math.abs(z[i]!));
         const scaleE = Float64Array.from(res, (v, i) => Math.abs(u[i]!) * v + w2[i]!);
-        assertClose(read(outs[0]!, n), want.r, scaleR, `${what}: r`);
-        assertClose(read(outs[1]!, n), want.e, scaleE, `${what}: e`);
-        assertClose(read(outs[2]!, n), want.D, scaleE.map((v, i) => v + up[i]! * up[i]!), `${what}: D`);
-        assertClose(read(outs[3]!, n), want.upb, abs(want.upb), `${what}: u' b`);
-        const out = read(outp, 5);
-        const scaleLoss = res.reduce((s, v, i) => s + 0.5 * v * v + 0.5 * w2[i]! * z[i]! * z[i]!, 0);
+        assertClose(read(outs[0]!, n), want.e, scaleE, `${what}: e`);
+        assertClose(read(outs[1]!, n), want.D, scaleE.map((v, i) => v + up[i]! * up[i]!), `${what}: D`);
+        const out = read(outp, 4);
+        const scaleLoss = res.reduce((s, v) => s + 0.5 * v * v, 0);
         assertClose([out[0]!], [want.out[0]], [scaleLoss], `${what}: loss`);
         assert.is(out[1], want.out[1], `${what}: min e`);
         assert.is(out[2], want.out[2], `${what}: count of e <= 0`);
         assert.is(out[3], want.out[3], `${what}: row of min e`);
-        assertClose([out[4]!], [want.out[4]], [want.out[4]], `${what}: regularizer`);
         if (n === 65) assert.ok(want.out[2] > 0 && want.out[2] < n, `${what}: both signs of e were drawn`);
       });
     }
-  }
-});
-
-test("dresloss gives the loss at z + t dz through its centred sums, also far from alpha0, and rejects overflow", () => {
-  const rng = new Rng(53);
-  const n = 41;
-  for (const f of FS) {
-    for (const t of [0, 1, 0.3, -0.7]) {
-      scoped(() => {
-        const z = rng.vector(n, -2, 2);
-        const dz = rng.vector(n, -1, 1, 0.1);
-        const b = rng.vector(n, 0, 0.1);
-        const w2 = rng.vector(n, 0, 0.3);
-        const alpha0 = ref.dressum(f, n, z, b).sums[0];
-        const outp = arena.putF64([NaN, NaN, NaN, NaN]);
-        const info = k.dresloss(f, n, arena.putF64(z), arena.putF64(dz), t, arena.putF64(b), arena.putF64(w2), alpha0, outp);
-        const got = read(outp, 4);
-        const want = ref.dresloss(f, n, z, dz, t, b, w2, alpha0);
-        const what = `${F_NAME[f]} t=${t}`;
-        assert.is(info, 0, `${what}: info`);
-        const zt = Float64Array.from(z, (v, i) => v + t * dz[i]!);
-        const ut = ref.dressum(f, n, zt, b).u;
-        const su = ut.reduce((s, v) => s + Math.abs(v), 0);
-        const sv = ut.reduce((s, v, i) => s + Math.abs(v) + Math.abs(alpha0 * b[i]!), 0);
-        assertClose(got, want.out, [sv * sv, sv, su, w2.reduce((s, v, i) => s + v * zt[i]! * zt[i]!, 0)], `${what}: sums`);
-        // The centred identity: the loss from the sums equals the loss with alpha(t) formed directly.
-        const bb = b.reduce((s, v) => s + v * v, 0);
-        const delta = got[2]! - alpha0;
-        const loss = 0.5 * (got[0]! - 2 * delta * got[1]! + delta * delta * bb) + 0.5 * got[3]!;
-        const direct = ref.dresweights(n, ut, ut, zt, b, w2, ut.reduce((s, v) => s + v, 0), 0).out[0];
-        assertClose([loss], [direct], [sv * sv], `${what}: loss`, 1e-12);
-      });
-    }
-    scoped(() => {
-      const z = new Float64Array([0.1, 0.2, 0.3]);
-      const dz = new Float64Array([0, 900, 0]);
-      const b = new Float64Array(3).fill(0.3);
-      const outp = arena.allocF64(4);
-      assert.is(k.dresloss(f, 3, arena.putF64(z), arena.putF64(dz), 1, arena.putF64(b), arena.putF64(b), 1, outp), 2, `${F_NAME[f]}: overflow row`);
-      assert.is(read(outp, 1)[0], Infinity);
-      assert.is(ref.dresloss(f, 3, z, dz, 1, b, b, 1).info, 2);
-    });
   }
 });
 

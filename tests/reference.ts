@@ -258,72 +258,59 @@ function hypPrime(f: number, z: number): number {
   return f === 0 ? Math.exp(z) : f === 1 ? Math.sinh(z) : Math.cosh(z);
 }
 
-/** u = f(z), up = f'(z), [sum u, sum u b] and the first row where u^2 or up^2 overflows + 1 (dressum). */
-export function dressum(f: number, n: number, z: Float64Array, b: Float64Array): { u: Float64Array; up: Float64Array; sums: [number, number]; info: number } {
+/**
+ * u = f(z), up = f'(z), r = up (u - alpha0 b - cb0) + w2 z, upb = up b, the sums [u, v^2, v b, 0.5 w2 z^2]
+ * with v = u - alpha0 b, and the first row where u^2, up^2, v^2 or r is not finite + 1 (dresrows).
+ */
+export function dresrows(
+  f: number, n: number, z: Float64Array, b: Float64Array, w2: Float64Array, alpha0: number, cb0: number,
+): { u: Float64Array; up: Float64Array; r: Float64Array; upb: Float64Array; sums: [number, number, number, number]; info: number } {
   const u = new Float64Array(n);
   const up = new Float64Array(n);
-  let su = 0;
-  let sub = 0;
+  const r = new Float64Array(n);
+  const upb = new Float64Array(n);
+  const sums: [number, number, number, number] = [0, 0, 0, 0];
   let info = 0;
   for (let i = 0; i < n; i++) {
     u[i] = hyp(f, z[i]!);
     up[i] = hypPrime(f, z[i]!);
-    if (info === 0 && !(Number.isFinite(u[i]! * u[i]!) && Number.isFinite(up[i]! * up[i]!))) info = i + 1;
-    su += u[i]!;
-    sub += u[i]! * b[i]!;
+    const v = u[i]! - alpha0 * b[i]!;
+    r[i] = up[i]! * (v - cb0) + w2[i]! * z[i]!;
+    upb[i] = up[i]! * b[i]!;
+    if (info === 0 && ![u[i]! * u[i]!, up[i]! * up[i]!, v * v, r[i]!].every(Number.isFinite)) info = i + 1;
+    sums[0] += u[i]!;
+    sums[1] += v * v;
+    sums[2] += v * b[i]!;
+    sums[3] += 0.5 * w2[i]! * z[i]! * z[i]!;
   }
-  return { u, up, sums: [su, sub], info };
+  return { u, up, r, upb, sums, info };
 }
 
-/** The second rescaled pass: r, e, D = up^2 + e, upb, and [loss, min e, count e <= 0, argmin e, regularizer] (dresweights). */
+/** e, D = up^2 + e, and [sum 0.5 c^2, min e, count e <= 0, argmin e] (dresweights). */
 export function dresweights(
-  n: number, u: Float64Array, up: Float64Array, z: Float64Array, b: Float64Array, w2: Float64Array, alpha: number, cb: number,
-): { r: Float64Array; e: Float64Array; D: Float64Array; upb: Float64Array; out: [number, number, number, number, number]; info: number } {
-  const r = new Float64Array(n);
+  n: number, u: Float64Array, up: Float64Array, b: Float64Array, w2: Float64Array, alpha: number, cb: number,
+): { e: Float64Array; D: Float64Array; out: [number, number, number, number]; info: number } {
   const e = new Float64Array(n);
   const D = new Float64Array(n);
-  const upb = new Float64Array(n);
   let loss = 0;
   let minE = Infinity;
   let minRow = 0;
   let negatives = 0;
-  let reg = 0;
   let info = 0;
   for (let i = 0; i < n; i++) {
     const c = u[i]! - alpha * b[i]!;
-    const q = c - cb;
-    e[i] = u[i]! * q + w2[i]!;
+    e[i] = u[i]! * (c - cb) + w2[i]!;
     D[i] = up[i]! * up[i]! + e[i]!;
-    r[i] = up[i]! * q + w2[i]! * z[i]!;
-    upb[i] = up[i]! * b[i]!;
-    const ri = 0.5 * w2[i]! * z[i]! * z[i]!;
-    const li = 0.5 * c * c + ri;
+    const li = 0.5 * c * c;
     if (info === 0 && !(Number.isFinite(li) && Number.isFinite(D[i]!))) info = i + 1;
     loss += li;
-    reg += ri;
     if (e[i]! < minE) {
       minE = e[i]!;
       minRow = i;
     }
     if (e[i]! <= 0) negatives++;
   }
-  return { r, e, D, upb, out: [loss, minE, negatives, minRow, reg], info };
-}
-
-/** [sum v^2, sum v b, sum u, sum w2 zt^2] with zt = z + t dz, u = f(zt), v = u - alpha0 b; info = overflow row + 1 (dresloss). */
-export function dresloss(f: number, n: number, z: Float64Array, dz: Float64Array, t: number, b: Float64Array, w2: Float64Array, alpha0: number): { out: number[]; info: number } {
-  const out = [0, 0, 0, 0];
-  for (let i = 0; i < n; i++) {
-    const zi = z[i]! + t * dz[i]!;
-    const u = hyp(f, zi);
-    const v = u - alpha0 * b[i]!;
-    if (!(Number.isFinite(u * u) && Number.isFinite(v * v))) return { out: [Infinity, 0, 0, 0], info: i + 1 };
-    out[0]! += v * v;
-    out[1]! += v * b[i]!;
-    out[2]! += u;
-    out[3]! += w2[i]! * zi * zi;
-  }
-  return { out, info: 0 };
+  return { e, D, out: [loss, minE, negatives, minRow], info };
 }
 
 /** S += Phi (diag(up) A - b p^T), each dense row of J formed explicitly (dcsrjsketch). */

@@ -144,7 +144,7 @@ for (const f of FS) {
     }
   });
 
-  test(`rescaled ${f}: the O(n) line-search loss equals a fresh evaluation at x + t dx`, async () => {
+  test(`rescaled ${f}: a line-search trial, centred on the line's start, gives the loss and gradient of a fresh evaluation at x + t dx`, async () => {
     const n = 60;
     const d = 6;
     const { A } = denseProblem(31, n, d, 0.4, false);
@@ -153,15 +153,27 @@ for (const f of FS) {
     const w2 = Float64Array.from({ length: n }, () => rand());
     const x = Float64Array.from({ length: d }, () => rand() - 0.5);
     const dx = Float64Array.from({ length: d }, () => rand() - 0.5);
-    const { objective, ev } = await libraryAt(f, A, b, w2, x);
-    const trials = [[1, await objective.trial(x, dx, 1, null)], [0.25, await objective.trial(x, dx, 0.25, null)], [0, await objective.trial(x, dx, 0, null)]] as const;
-    for (const [t, trial] of trials) {
-      const fresh = await objective.evaluate(x.map((v, j) => v + t * dx[j]!));
+    for (const t of [1, 0.25, 0]) {
+      // Each trial on an objective that has just evaluated x (accept moves the centre).
+      const { objective, ev } = await libraryAt(f, A, b, w2, x);
+      const trial = await objective.trial(x, dx, t);
+      const there = await objective.accept();
+      const xt = x.map((v, j) => v + t * dx[j]!);
+      const fresh = (await libraryAt(f, A, b, w2, xt)).ev;
       // Same terms summed in another order: a few ulps of the sum of |terms| (here about the loss).
       assert.ok(Math.abs(trial.loss - fresh.loss) <= 1e-12 * fresh.loss, `${f} t=${t}: ${trial.loss} vs ${fresh.loss}`);
+      assert.ok(Math.abs(there.loss - fresh.loss) <= 1e-12 * fresh.loss, `${f} t=${t}: accepted loss`);
       assert.is(trial.overflowRow, -1);
+      // The gradient's correction from the start's centre: its rounding is that of the terms it adds.
+      const rs = there.rescaled!;
+      const r0 = ev.rescaled!;
+      const scale = norm(fresh.grad) + Math.abs(rs.alpha - r0.alpha) * norm(rs.p2) + Math.abs(rs.cb - r0.cb) * norm(rs.p1);
+      assert.ok(distance(there.grad, fresh.grad) <= 1e-12 * scale, `${f} t=${t}: gradient off by ${distance(there.grad, fresh.grad)} of ${scale}`);
+      assert.ok(relativeError(rs.p1, fresh.rescaled!.p1) <= 1e-13 && Math.abs(rs.cb - fresh.rescaled!.cb) <= 1e-12 * (Math.abs(fresh.rescaled!.cb) + rs.alpha * rs.bb), `${f} t=${t}: p1 and <c,b>`);
+      // e = u (c - cb) + w^2 moves with the rounding of <c,b> only.
+      assert.ok(Math.abs(there.minB - fresh.minB) <= 1e-9 * Math.max(1, Math.abs(fresh.minB)), `${f} t=${t}: min e`);
+      if (t === 0) assert.ok(Math.abs(trial.loss - ev.loss) <= 1e-13 * ev.loss);
     }
-    assert.ok(Math.abs(trials[2][1].loss - ev.loss) <= 1e-13 * ev.loss);
   });
 }
 

@@ -4,14 +4,11 @@ import { ddot, daxpy, daxpy2 } from "../simd";
 /**
  * y += A^T diag(D) A v for a CSR row block: the Hessian-vector product of a Gram form, in one
  * pass over A (each row is read twice while it is in cache instead of two passes over memory).
- * Optionally keeps t = A v: conjugate gradients then get A dx = sum_k alpha_k A p_k for free and
- * the line search needs no pass of its own.
  *
  *   Ap[nrows+1] i32, Aj[nnz] i32, Ax[nnz] f64   the block (see dcsrmv: columns sorted and unique per row)
  *   D[nrows]    f64  row weights
  *   v[ncols]    f64
  *   y[ncols]    f64  updated
- *   t[nrows]    f64  written with A v when t != 0 (then rows with D[i] == 0 are not skipped)
  *
  * Two consecutive rows over the same contiguous columns (dense rows) update y together,
  * y += (c_i a_i + c_{i+1} a_{i+1}), halving the loads and stores of y. Which rows pair depends on
@@ -19,13 +16,13 @@ import { ddot, daxpy, daxpy2 } from "../simd";
  *
  * Complexity: O(nrows + 2 nnz).
  */
-export function dcsrsymv(nrows: i32, Ap: usize, Aj: usize, Ax: usize, D: usize, v: usize, y: usize, t: usize): void {
+export function dcsrsymv(nrows: i32, Ap: usize, Aj: usize, Ax: usize, D: usize, v: usize, y: usize): void {
   let start = load<i32>(Ap);
   for (let i = 0; i < nrows; i++) {
     const end = load<i32>(Ap + ((<usize>i + 1) << 2));
     const len = end - start;
     const di = load<f64>(D + (<usize>i << 3));
-    if (len > 0 && (di != 0.0 || t != 0)) {
+    if (len > 0 && di != 0.0) {
       const j0 = load<i32>(Aj + (<usize>start << 2));
       const j1 = load<i32>(Aj + (<usize>(end - 1) << 2));
       const row = Ax + (<usize>start << 3);
@@ -38,10 +35,6 @@ export function dcsrsymv(nrows: i32, Ap: usize, Aj: usize, Ax: usize, D: usize, 
           const row2 = Ax + (<usize>end << 3);
           const s1 = ddot(len, row, v + (<usize>j0 << 3));
           const s2 = ddot(len, row2, v + (<usize>j0 << 3));
-          if (t != 0) {
-            store<f64>(t + (<usize>i << 3), s1);
-            store<f64>(t + ((<usize>i + 1) << 3), s2);
-          }
           daxpy2(len, di * s1, row, d2 * s2, row2, y + (<usize>j0 << 3));
           start = end2;
           i++;
@@ -56,7 +49,6 @@ export function dcsrsymv(nrows: i32, Ap: usize, Aj: usize, Ax: usize, D: usize, 
           s += load<f64>(Ax + (<usize>k << 3)) * load<f64>(v + (<usize>load<i32>(Aj + (<usize>k << 2)) << 3));
         }
       }
-      if (t != 0) store<f64>(t + (<usize>i << 3), s);
       const c = di * s;
       if (c != 0.0) {
         if (contiguous) {
@@ -68,8 +60,6 @@ export function dcsrsymv(nrows: i32, Ap: usize, Aj: usize, Ax: usize, D: usize, 
           }
         }
       }
-    } else if (t != 0) {
-      store<f64>(t + (<usize>i << 3), 0.0);
     }
     start = end;
   }

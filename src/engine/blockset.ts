@@ -47,32 +47,27 @@ export interface SamplePartial {
   kept: number;
 }
 
-/** Rescaled, first pass: the block's sums of u = f(z) and u b (alpha and <c,b> need every block). */
-export interface ResSumsPartial {
-  u: number;
-  ub: number;
-  overflowRow: number;
-}
-
 /**
- * Rescaled, second pass. `minB` and `negatives` are about e (the certificate's weights); `sums` is
- * A^T r, then p1 = A^T u' and p2 = A^T (u' b), the block's share of the Hessian's rank-2 part (3d).
+ * Rescaled, the pass at x (assembly/kernels/dresrows.ts, centred on alpha0 and cb0): the block's
+ * sums of u, v^2, v b and 0.5 w2 z^2 (alpha and <c,b> need every block), and `sums`: A^T r, then
+ * p1 = A^T u' and p2 = A^T (u' b), the block's share of the gradient and of the Hessian's rank-2 part (3d).
  */
-export interface ResEvalPartial extends Omit<EvalPartial, "grad"> {
-  /** Global row where e is smallest (the first such row of the block). */
-  minRow: number;
-  /** The regularizer's share of `loss`: sum 0.5 w2 z^2. */
+export interface ResGradPartial {
+  u: number;
+  vv: number;
+  vb: number;
   reg: number;
+  overflowRow: number;
   sums: Float64Array;
 }
 
-/** Rescaled loss along the line, centred on alpha0 (see assembly/kernels/dresloss.ts). */
-export interface ResLinePartial {
-  /** sum v^2, sum v b, sum u, sum w2 z^2 at z + t dz, with v = u - alpha0 b. */
-  vv: number;
-  vb: number;
-  u: number;
-  reg: number;
+/** Rescaled, once alpha and <c,b> are known: sum 0.5 c^2, and `minB`, `negatives` about e (the certificate's weights). */
+export interface ResWeighPartial {
+  cc: number;
+  minB: number;
+  /** Global row where e is smallest (the first such row of the block). */
+  minRow: number;
+  negatives: number;
   overflowRow: number;
 }
 
@@ -98,12 +93,6 @@ interface Resident {
   Ax: number;
   b: number;
   w2: number;
-  /**
-   * z = A x and dz = A dx, kept between requests by the rescaled problem only (0 until then): the
-   * regularized loss forms z within each evaluation (row scratch) and evaluates each trial afresh.
-   */
-  z: number;
-  dz: number;
   B: number;
   /**
    * Below the certificate some B_i <= 0 (math.md section 4). Then Bmod replaces those by Gauss-Newton
@@ -117,16 +106,13 @@ interface Resident {
   Gneg: number;
   split: { Bmod: number; Bpos: number; Bneg: number; Gneg: number } | null;
   hasNegatives: boolean;
-  /** A p of the last Hessian-vector product, kept while CG builds dz = A dx (rescaled only; 0 until first used). */
-  Av: number;
   /**
-   * Rescaled only (0 until then): u = f(z), u' = f'(z), the certificate weights e and u' b. B holds
+   * Rescaled only (0 until then): u = f(z), u' = f'(z) and the certificate weights e. B holds
    * u'^2 + e there, so the exact Gram and the Hessian-vector products serve both problems.
    */
   u: number;
   up: number;
   e: number;
-  upb: number;
 }
 
 /**
@@ -142,12 +128,8 @@ export const PASSES: Record<BlockMethod, number> = {
   sketch: 1,
   sampleGram: 1, // dcsrlev; the sampled rows' Gram is not a pass
   hessVec: 1, // dcsrsymv reads each row once for A v and A^T (D A v)
-  resEvaluate: 1, // multiply
-  resStep: 0,
-  resWeigh: 1, // dcsrmtv3
-  resLossAt: 0,
-  resDirection: 1, // multiply
-  resCgDirection: 0,
+  resGrad: 1, // dcsrresgrad: A x, the row terms and three transposed products in one pass
+  resWeigh: 0,
   resSketch: 2, // dcsr_countsketch + dcsrjsketch
   resSampleGram: 1, // dcsrjlev; dcsrmtv reads only the sampled J rows (it skips rows whose weight is 0)
 };
@@ -190,8 +172,8 @@ export class BlockSet {
   /** dcsrjsketch's m bucket sums. */
   private readonly sb: Scratch;
   /**
-   * Row vectors that live within one block's turn of a method: the regularized z = A x and residual,
-   * the sampling kernels' leverage scores and sample weights (the J half's too). Buffers for the
+   * Row vectors that live within one block's turn of a method: z = A x and the gradient's weights
+   * (the rescaled u' b too), the sampling kernels' leverage scores and sample weights (the J half's too). Buffers for the
    * longest block serve every block (up to 32 bytes a row less than keeping them per block).
    */
   private readonly rows: Scratch;
@@ -253,8 +235,6 @@ export class BlockSet {
         Ax: a.alloc(8 * nnz, false),
         b: a.allocF64(nrows),
         w2: a.allocF64(nrows),
-        z: 0,
-        dz: 0,
         B,
         Bmod: B,
         Bpos: B,
@@ -262,11 +242,9 @@ export class BlockSet {
         Gneg: B,
         split: null,
         hasNegatives: false,
-        Av: 0,
         u: 0,
         up: 0,
         e: 0,
-        upb: 0,
       };
       this.blocks.push(r);
       this.copyRows(r, blk, 0);
@@ -333,26 +311,11 @@ export class BlockSet {
       this.arena.f64(r.b, r.nrows).set(p.b);
       this.arena.f64(r.w2, r.nrows).set(p.w2);
       if (rescaled && r.u === 0) {
-        r.z = this.arena.allocF64(r.nrows);
-        r.dz = this.arena.allocF64(r.nrows);
         r.u = this.arena.allocF64(r.nrows);
         r.up = this.arena.allocF64(r.nrows);
         r.e = this.arena.allocF64(r.nrows);
-        r.upb = this.arena.allocF64(r.nrows);
       }
     });
-  }
-
-  /** z = A x (or dz = A x) in every block: the one pass that starts a rescaled evaluation or line. */
-  private multiply(x: Float64Array, into: "z" | "dz"): void {
-    const { k } = this.arena;
-    this.arena.f64(this.x, this.ncols).set(x);
-    for (const r of this.blocks) k.dcsrmv(r.nrows, r.Ap, r.Aj, r.Ax, this.x, r[into]);
-  }
-
-  /** Adds CG's last step to the dz it built (see hessVec): dz = A dx without a pass over A. */
-  private completeCgDz(carry: number): void {
-    for (const r of this.blocks) this.arena.k.daxpy(r.nrows, carry, r.Av, r.dz);
   }
 
   /**
@@ -453,79 +416,59 @@ export class BlockSet {
     return this.scalars(kept, (s, v) => ({ kept: s.kept + v.kept })).map((c, i) => ({ gram: grams[i]!, kept: c.kept }));
   }
 
-  /**
-   * A^T diag(B) A v per block. With `carry` (inside conjugate gradients) it also builds dz = A dx for
-   * dx = sum_k alpha_k p_k without a pass of its own: `carry` null starts dz = 0, a number adds
-   * carry * (A v of the previous call) to dz; either way this call keeps A v for the next one.
-   */
-  hessVec(v: Float64Array, modified: boolean, carry?: number | null): Float64Array[] {
+  /** A^T diag(B) A v per block. */
+  hessVec(v: Float64Array, modified: boolean): Float64Array[] {
     const a = this.arena;
     a.f64(this.x, this.ncols).set(v);
-    return this.partials(this.ncols, (r, y) => {
-      let keep = 0;
-      if (carry !== undefined) {
-        if (r.Av === 0) r.Av = a.allocF64(r.nrows);
-        if (carry === null) a.f64(r.dz, r.nrows).fill(0);
-        else a.k.daxpy(r.nrows, carry, r.Av, r.dz);
-        keep = r.Av;
-      }
-      a.k.dcsrsymv(r.nrows, r.Ap, r.Aj, r.Ax, modified ? r.Bmod : r.B, this.x, y, keep);
-    });
+    return this.partials(this.ncols, (r, y) => a.k.dcsrsymv(r.nrows, r.Ap, r.Aj, r.Ax, modified ? r.Bmod : r.B, this.x, y));
   }
 
   // -------------------------------------------------------------------------------------------------
-  // Rescaled regression (math.md section 2). An evaluation takes two passes: resEvaluate / resStep
-  // give each block's sums of u and u b; with alpha and <c,b> from all blocks, resWeigh gives the
-  // gradient, the rank-2 vectors and the Hessian weights.
+  // Rescaled regression (math.md section 2). alpha = <u,1> and <c,b> are sums over every block, so
+  // a pass at x (resGrad) takes its row terms centred on those of a nearby point and reports the
+  // block sums that correct them; with alpha and <c,b> known, resWeigh forms the Hessian weights in
+  // O(n). Each line-search trial is such a pass at x + t dx, as for the regularized loss; the last
+  // one, accepted, is weighed.
 
-  /** z = A x, u = f(z), u' = f'(z), and the block sums of u and u b. */
-  resEvaluate(x: Float64Array): ResSumsPartial[] {
-    this.multiply(x, "z");
-    return this.resSums();
-  }
-
-  /** The step x + t dx of the last direction (z += t dz), then as resEvaluate. */
-  resStep(t: number): ResSumsPartial[] {
-    for (const r of this.blocks) this.arena.k.daxpy(r.nrows, t, r.dz, r.z);
-    return this.resSums();
-  }
-
-  private resSums(): ResSumsPartial[] {
-    const values = this.blocks.map((r) => {
-      const info = this.arena.k.dressum(this.f, r.nrows, r.z, r.b, r.u, r.up, this.out);
-      const [u, ub] = this.arena.f64(this.out, 2);
-      return { u: u!, ub: ub!, overflowRow: info > 0 ? r.block.rowStart + info - 1 : -1 };
-    });
-    return this.scalars(values, (a, v) => ({ u: a.u + v.u, ub: a.ub + v.ub, overflowRow: a.overflowRow >= 0 ? a.overflowRow : v.overflowRow }));
-  }
-
-  /** With alpha = <u,1> and cb = <c,b>: loss, gradient A^T r, p1 = A^T u', p2 = A^T (u' b), weights. */
-  resWeigh(alpha: number, cb: number): ResEvalPartial[] {
+  /**
+   * z = A x (row scratch), u = f(z), u' = f'(z), and per block the centred sums and the products A^T r,
+   * A^T u', A^T (u' b) of dcsrresgrad, for the centre (alpha0, cb0).
+   */
+  resGrad(x: Float64Array, alpha0: number, cb0: number): ResGradPartial[] {
     const { k } = this.arena;
     const d = this.ncols;
-    const stats: Omit<ResEvalPartial, "sums">[] = [];
+    this.arena.f64(this.x, d).set(x);
+    const stats: Omit<ResGradPartial, "sums">[] = [];
     const parts = this.partials(3 * d, (r, g) => {
-      const [res] = this.rowScratch(1) as [number];
-      const info = k.dresweights(r.nrows, r.u, r.up, r.z, r.b, r.w2, alpha, cb, res, r.e, r.B, r.upb, this.out);
-      const [loss, minE, negatives, minRow, reg] = this.arena.f64(this.out, 5);
-      stats.push({ loss: loss!, reg: reg!, overflowRow: info > 0 ? r.block.rowStart + info - 1 : -1, minB: minE!, minRow: r.block.rowStart + minRow!, negatives: negatives! });
+      const [z, res, upb] = this.rowScratch(3) as [number, number, number];
+      const info = k.dcsrresgrad(this.f, r.nrows, r.Ap, r.Aj, r.Ax, this.x, z, r.b, r.w2, alpha0, cb0, r.u, r.up, res, upb, g, g + 8 * d, g + 16 * d, this.out);
+      const [u, vv, vb, reg] = this.arena.f64(this.out, 4);
+      stats.push({ u: u!, vv: vv!, vb: vb!, reg: reg!, overflowRow: info > 0 ? r.block.rowStart + info - 1 : -1 });
+    });
+    const merged = this.scalars(stats, (a, v) => ({ u: a.u + v.u, vv: a.vv + v.vv, vb: a.vb + v.vb, reg: a.reg + v.reg, overflowRow: a.overflowRow >= 0 ? a.overflowRow : v.overflowRow }));
+    return merged.map((m, i) => ({ ...m, sums: parts[i]! }));
+  }
+
+  /** The Hessian weights e and D = u'^2 + e at the point of the last resGrad, given its alpha and cb = <c,b>. */
+  resWeigh(alpha: number, cb: number): ResWeighPartial[] {
+    const { k } = this.arena;
+    const values = this.blocks.map((r) => {
+      const info = k.dresweights(r.nrows, r.u, r.up, r.b, r.w2, alpha, cb, r.e, r.B, this.out);
+      const [cc, minE, negatives, minRow] = this.arena.f64(this.out, 4);
       r.hasNegatives = negatives! > 0;
       // Sampling reads e itself: the sketch kernels skip rows whose weight is not positive.
       if (r.hasNegatives) this.splitRescaled(r);
       else r.Bmod = r.Bneg = r.Gneg = r.B;
       r.Bpos = r.e;
-      // One pass over the block for the three transposed products.
-      k.dcsrmtv3(r.nrows, r.Ap, r.Aj, r.Ax, res, r.up, r.upb, g, g + 8 * d, g + 16 * d);
+      return { cc: cc!, minB: minE!, minRow: r.block.rowStart + minRow!, negatives: negatives!, overflowRow: info > 0 ? r.block.rowStart + info - 1 : -1 };
     });
-    const merged = this.scalars(stats, (a, v) => ({
-      loss: a.loss + v.loss,
-      reg: a.reg + v.reg,
-      overflowRow: a.overflowRow >= 0 ? a.overflowRow : v.overflowRow,
+    return this.scalars(values, (a, v) => ({
+      cc: a.cc + v.cc,
       minB: Math.min(a.minB, v.minB),
       minRow: v.minB < a.minB ? v.minRow : a.minRow,
       negatives: a.negatives + v.negatives,
+      overflowRow: a.overflowRow >= 0 ? a.overflowRow : v.overflowRow,
     }));
-    return merged.map((m, i) => ({ ...m, sums: parts[i]! }));
   }
 
   /**
@@ -548,29 +491,6 @@ export class BlockSet {
       Bneg[i] = neg ? e[i]! : 0;
       Gneg[i] = neg ? w2[i]! : 0;
     }
-  }
-
-  /** The rescaled loss terms at z + t dz, centred on alpha0 (the alpha at t = 0), O(n) per trial. */
-  resLossAt(t: number, alpha0: number): ResLinePartial[] {
-    const { k } = this.arena;
-    const values = this.blocks.map((r) => {
-      const info = k.dresloss(this.f, r.nrows, r.z, r.dz, t, r.b, r.w2, alpha0, this.out);
-      const [vv, vb, u, reg] = this.arena.f64(this.out, 4);
-      return { vv: vv!, vb: vb!, u: u!, reg: reg!, overflowRow: info > 0 ? r.block.rowStart + info - 1 : -1 };
-    });
-    return this.scalars(values, (a, v) => ({ vv: a.vv + v.vv, vb: a.vb + v.vb, u: a.u + v.u, reg: a.reg + v.reg, overflowRow: a.overflowRow >= 0 ? a.overflowRow : v.overflowRow }));
-  }
-
-  /** dz = A dx (kept for the line search) and the rescaled loss terms at z + dz. */
-  resDirection(dx: Float64Array, alpha0: number): ResLinePartial[] {
-    this.multiply(dx, "dz");
-    return this.resLossAt(1, alpha0);
-  }
-
-  /** dz = A dx completed from what CG built (no pass over A), and the rescaled loss terms at z + dz. */
-  resCgDirection(carry: number, alpha0: number): ResLinePartial[] {
-    this.completeCgDz(carry);
-    return this.resLossAt(1, alpha0);
   }
 
   /**

@@ -4,7 +4,7 @@
 // per worker) and reduces the blocks' partials here, in block order, so the sums are bitwise the
 // same however the blocks are spread over threads.
 import { PASSES } from "./blockset.js";
-import type { BlockSet, EvalPartial, Key, ProblemData, ResEvalPartial, ResLinePartial, ResSamplePartial, ResSumsPartial, SamplePartial } from "./blockset.js";
+import type { BlockSet, EvalPartial, Key, ProblemData, ResGradPartial, ResSamplePartial, ResWeighPartial, SamplePartial } from "./blockset.js";
 
 export interface Evaluation {
   loss: number;
@@ -41,7 +41,7 @@ export interface LineValue {
 /** The BlockSet methods that return per-block partials (everything but loading and setProblem). */
 export type BlockMethod =
   | "evaluate" | "exactGram" | "negativeGram" | "sketch" | "sampleGram" | "hessVec"
-  | "resEvaluate" | "resStep" | "resWeigh" | "resLossAt" | "resDirection" | "resCgDirection" | "resSketch" | "resSampleGram";
+  | "resGrad" | "resWeigh" | "resSketch" | "resSampleGram";
 
 /** Runs `method` on every block and resolves to the partials in block order. */
 export type BlockCall = <M extends BlockMethod>(method: M, args: Parameters<BlockSet[M]>) => Promise<ReturnType<BlockSet[M]>>;
@@ -101,42 +101,38 @@ export abstract class BlockEngine implements EngineShape {
     return this.call("sampleGram", [Q, kq, scale, key], reduceSample);
   }
 
-  /** H v; with `carry` also builds dz = A dx inside CG (see BlockSet.hessVec). */
-  async hessVec(v: Float64Array, modified: boolean, carry?: number | null): Promise<Float64Array> {
-    return this.call("hessVec", [v, modified, carry], sumInOrder);
+  async hessVec(v: Float64Array, modified: boolean): Promise<Float64Array> {
+    return this.call("hessVec", [v, modified], sumInOrder);
   }
 
-  // Rescaled regression: an evaluation is two passes (block sums, then the weights given alpha and
-  // <c,b>); the line search's loss is centred on the alpha of the point it starts from.
+  // Rescaled regression: a pass at x centred on a nearby point's alpha and <c,b> gives the loss, the
+  // gradient and the rank-2 vectors (BlockSet.resGrad); the Hessian weights need one O(n) request more.
 
-  /** Evaluates the rescaled loss at x; bb = ||b||^2. */
-  async resEvaluate(x: Float64Array, bb: number): Promise<Evaluation> {
-    return this.resWeigh(await this.call("resEvaluate", [x], reduceResSums), bb);
+  /** The rescaled loss, gradient and sums at x, centred on (alpha0, cb0); bb = ||b||^2. */
+  async resTrial(x: Float64Array, alpha0: number, cb0: number, bb: number): Promise<ResTrial> {
+    return this.call("resGrad", [x, alpha0, cb0], (parts) => reduceResGrad(parts, alpha0, cb0, bb));
   }
 
-  /** Evaluates the rescaled loss at x + t dx for the dx of the last resDirection. */
-  async resStep(t: number, bb: number): Promise<Evaluation> {
-    return this.resWeigh(await this.call("resStep", [t], reduceResSums), bb);
-  }
-
-  private async resWeigh(sums: ResSumsPartial, bb: number): Promise<Evaluation> {
-    const alpha = sums.u;
-    const cb = sums.ub - alpha * bb;
-    const ev = await this.call("resWeigh", [alpha, cb], (parts) => reduceResEval(parts, alpha, cb, bb));
-    if (sums.overflowRow >= 0) ev.overflowRow = sums.overflowRow;
-    return ev;
-  }
-
-  async resLossAt(t: number, alpha0: number, bb: number): Promise<LineValue> {
-    return this.call("resLossAt", [t, alpha0], (parts) => reduceResLine(parts, alpha0, bb));
-  }
-
-  async resDirection(dx: Float64Array, alpha0: number, bb: number): Promise<LineValue> {
-    return this.call("resDirection", [dx, alpha0], (parts) => reduceResLine(parts, alpha0, bb));
-  }
-
-  async resCgDirection(carry: number, alpha0: number, bb: number): Promise<LineValue> {
-    return this.call("resCgDirection", [carry, alpha0], (parts) => reduceResLine(parts, alpha0, bb));
+  /** The evaluation at the trial's point (the last resTrial): its Hessian weights and certificate. */
+  async resWeigh(trial: ResTrial): Promise<Evaluation> {
+    const { alpha, cb, bb, p1, p2, reg } = trial;
+    return this.call("resWeigh", [alpha, cb], (parts) => {
+      let cc = 0;
+      let minB = Infinity;
+      let minRow = -1;
+      let negatives = 0;
+      let overflowRow = trial.overflowRow;
+      for (const p of parts) {
+        cc += p.cc;
+        if (p.minB < minB) {
+          minB = p.minB;
+          minRow = p.minRow;
+        }
+        negatives += p.negatives;
+        if (overflowRow < 0) overflowRow = p.overflowRow;
+      }
+      return { loss: cc + reg, grad: trial.grad, overflowRow, minB, negatives, rescaled: { alpha, cb, bb, p1, p2, minRow, reg } };
+    });
   }
 
   async resSketch(m: number, keyE: Key, keyJ: Key, p1: Float64Array): Promise<Float64Array> {
@@ -190,52 +186,47 @@ export function reduceSample(parts: readonly SamplePartial[]): { gram: Float64Ar
   return { gram: sumInOrder(parts.map((p) => p.gram)), kept: parts.reduce((s, p) => s + p.kept, 0) };
 }
 
-export function reduceResSums(parts: readonly ResSumsPartial[]): ResSumsPartial {
+/** A rescaled pass's result: the loss (what a line search compares) and what its evaluation needs. */
+export interface ResTrial extends LineValue {
+  alpha: number;
+  cb: number;
+  bb: number;
+  grad: Float64Array;
+  p1: Float64Array;
+  p2: Float64Array;
+  reg: number;
+}
+
+/**
+ * The block sums of a pass centred on (alpha0, cb0), corrected (assembly/kernels/dresrows.ts): with
+ * delta = alpha - alpha0 and cb = sum v b - delta ||b||^2, the loss is
+ * 0.5 (sum v^2 - 2 delta sum v b + delta^2 ||b||^2) + the regularizer, and g = A^T r - delta p2 - (cb - cb0) p1.
+ */
+export function reduceResGrad(parts: readonly ResGradPartial[], alpha0: number, cb0: number, bb: number): ResTrial {
   let u = 0;
-  let ub = 0;
+  let vv = 0;
+  let vb = 0;
+  let reg = 0;
   let overflowRow = -1;
   for (const p of parts) {
     u += p.u;
-    ub += p.ub;
-    if (overflowRow < 0) overflowRow = p.overflowRow;
-  }
-  return { u, ub, overflowRow };
-}
-
-export function reduceResEval(parts: readonly ResEvalPartial[], alpha: number, cb: number, bb: number): Evaluation {
-  let minB = Infinity;
-  let minRow = -1;
-  let reg = 0;
-  for (const p of parts) {
-    if (p.minB < minB) {
-      minB = p.minB;
-      minRow = p.minRow;
-    }
+    vv += p.vv;
+    vb += p.vb;
     reg += p.reg;
+    if (overflowRow < 0) overflowRow = p.overflowRow;
   }
   // A^T r, p1 and p2 summed as one 3d vector: the bits of three sums of d.
   const sums = sumInOrder(parts.map((p) => p.sums));
   const d = sums.length / 3;
-  return { ...reduceStats(parts), grad: sums.slice(0, d), rescaled: { alpha, cb, bb, p1: sums.slice(d, 2 * d), p2: sums.slice(2 * d), minRow, reg } };
-}
-
-/** The loss at z + t dz from the centred sums: ||c||^2 = ||v||^2 - 2 delta <v,b> + delta^2 ||b||^2. */
-export function reduceResLine(parts: readonly ResLinePartial[], alpha0: number, bb: number): LineValue {
-  let vv = 0;
-  let vb = 0;
-  let u = 0;
-  let reg = 0;
-  let overflowRow = -1;
-  for (const p of parts) {
-    vv += p.vv;
-    vb += p.vb;
-    u += p.u;
-    reg += p.reg;
-    if (overflowRow < 0) overflowRow = p.overflowRow;
-  }
+  const p1 = sums.slice(d, 2 * d);
+  const p2 = sums.slice(2 * d);
   const delta = u - alpha0;
-  const loss = 0.5 * (vv - 2 * delta * vb + delta * delta * bb) + 0.5 * reg;
-  return { loss: overflowRow >= 0 || !Number.isFinite(loss) ? Infinity : loss, overflowRow };
+  const cb = vb - delta * bb;
+  const dcb = cb - cb0;
+  const grad = sums.slice(0, d);
+  for (let j = 0; j < d; j++) grad[j] = grad[j]! - delta * p2[j]! - dcb * p1[j]!;
+  const loss = 0.5 * (vv - 2 * delta * vb + delta * delta * bb) + reg;
+  return { loss: overflowRow >= 0 || !Number.isFinite(loss) ? Infinity : loss, overflowRow, alpha: u, cb, bb, grad, p1, p2, reg };
 }
 
 export function reduceResSample(parts: readonly ResSamplePartial[], d: number): { gram: Float64Array; y: Float64Array; beta: number; kept: number } {

@@ -7,7 +7,10 @@ import type { HessianUsed } from "./types.js";
 import { dot, norm2 } from "./vec.js";
 
 export interface StepConfig {
-  mode: HessianUsed;
+  /** The model of every step, or after CG without a preconditioner gave up (`plainFirst`). */
+  mode: Exclude<HessianUsed, "cg">;
+  /** Run CG without a preconditioner while it contracts fast (auto), before `mode`. */
+  plainFirst: boolean;
   /** Expected rows in the sampled Hessian. */
   sampleSize: number;
   seed: number;
@@ -18,6 +21,8 @@ export interface StepConfig {
 }
 
 export interface Step {
+  /** The model this step used. */
+  used: HessianUsed;
   /** The direction, or null when no positive definite model could be factored. */
   dx: Float64Array | null;
   sketchRows: number | null;
@@ -46,6 +51,17 @@ const RESAMPLE_PURPOSE = 16;
 const SKETCH_ROWS_PER_COL = 2;
 /** CG stops early after this many iterations; the line search still guards the step. */
 const MAX_CG = 50;
+/**
+ * CG without a preconditioner is given up once, after at least PLAIN_PATIENCE iterations, its residual
+ * contraction per iteration is worse than PLAIN_RATE; the solve then turns to its fallback model for
+ * good. A sketched preconditioner of eps = 0.5 contracts about 0.25 per iteration: plain CG at 0.5
+ * needs about twice the products, still cheaper than building the sketch (a few passes and an O(s d^2)
+ * Gram) unless many steps follow. On the bench's well-conditioned families (Gaussian dense rows,
+ * uniform sparse rows) it takes 1-6 iterations a step; on skewed or scaled columns it contracts at
+ * 0.75-0.95 and gives up within PLAIN_PATIENCE.
+ */
+const PLAIN_RATE = 0.5;
+const PLAIN_PATIENCE = 3;
 /**
  * A reused preconditioner is rebuilt once CG's residual contraction per iteration is worse than
  * this and than the square root of its contraction when fresh (twice the iterations for the same
@@ -264,31 +280,43 @@ function forcingTerm(gnorm: number, cfg: StepConfig, state: StepState): number {
   return Math.max(eta, (0.5 * cfg.tol) / gnorm);
 }
 
+/** Where CG stands: the iterate and its residual -g - H x (a later CG continues from them). */
+interface CgState {
+  x: Float64Array;
+  r: Float64Array;
+}
+
 /**
- * Preconditioned CG on H dx = -g with exact Hessian-vector products and the sketched factor in
- * slot 0 as preconditioner, to the forcing term's relative residual. Also returns the residual's
- * contraction per iteration, (||r|| / ||g||)^(1 / iterations): the preconditioner's quality.
+ * CG on H dx = -g with exact Hessian-vector products, to the relative residual eta, preconditioned by
+ * the factor in slot 0, or by nothing when `plain`; continuing from `from` when given. Also returns the
+ * residual's contraction per iteration, (||r|| / ||r_0||)^(1 / iterations): the preconditioner's
+ * quality. Plain CG gives up (`gaveUp`) when it contracts slowly (PLAIN_RATE).
  */
-async function pcg(engine: Engine, dense: DenseWork, ev: Evaluation, modified: boolean, cfg: StepConfig, state: StepState): Promise<{ dx: Float64Array; iterations: number; rate: number }> {
+async function cg(
+  engine: Engine, dense: DenseWork, ev: Evaluation, modified: boolean, eta: number, cfg: StepConfig, plain: boolean, from?: CgState,
+): Promise<CgState & { dx: Float64Array; iterations: number; rate: number; gaveUp: boolean }> {
   const g = ev.grad;
   const gnorm = norm2(g);
-  const eta = forcingTerm(gnorm, cfg, state);
   const d = g.length;
-  const x = new Float64Array(d);
-  const r = g.map((v) => -v);
-  let z = dense.solve(0, r);
+  const x = from?.x ?? new Float64Array(d);
+  const r = from?.r ?? g.map((v) => -v);
+  const precondition = (v: Float64Array) => (plain ? v.slice() : dense.solve(0, v));
+  const r0norm = norm2(r);
+  let z = precondition(r);
   const p = z.slice();
   let rz = dot(r, z);
   let it = 0;
-  let rnorm = gnorm;
-  while (it < MAX_CG && !cfg.signal?.aborted) {
+  let rnorm = r0norm;
+  const rate = () => (it > 0 ? (rnorm / r0norm) ** (1 / it) : 1);
+  const done = (gaveUp: boolean) => ({ dx: x, x, r, iterations: it, rate: rate(), gaveUp });
+  while (it < MAX_CG && !cfg.signal?.aborted && rnorm > eta * gnorm) {
     const Hp = addRank2Vec(await engine.hessVec(p, modified), p, ev);
     it++;
     const pHp = dot(p, Hp);
     if (!(pHp > 0)) {
       // No positive curvature along p: keep what CG has (a descent direction), or at the first
-      // iteration the preconditioned gradient step.
-      if (it === 1) return { dx: z, iterations: it, rate: 1 };
+      // iteration of a fresh start the preconditioned gradient step.
+      if (it === 1 && from === undefined) return { ...done(false), dx: z };
       break;
     }
     const alpha = rz / pHp;
@@ -298,13 +326,14 @@ async function pcg(engine: Engine, dense: DenseWork, ev: Evaluation, modified: b
     }
     rnorm = norm2(r);
     if (rnorm <= eta * gnorm) break;
-    z = dense.solve(0, r);
+    if (plain && it >= PLAIN_PATIENCE && rate() > PLAIN_RATE) return done(true);
+    z = precondition(r);
     const rzNext = dot(r, z);
     const beta = rzNext / rz;
     rz = rzNext;
     for (let i = 0; i < d; i++) p[i] = z[i]! + beta * p[i]!;
   }
-  return { dx: x, iterations: it, rate: it > 0 ? (rnorm / gnorm) ** (1 / it) : 1 };
+  return done(false);
 }
 
 /**
@@ -314,6 +343,8 @@ async function pcg(engine: Engine, dense: DenseWork, ev: Evaluation, modified: b
  * gradient norm and forcing term, for the next forcing term.
  */
 export interface StepState {
+  /** Whether steps still run CG without a preconditioner (StepConfig.plainFirst, until it gives up). */
+  plain: boolean;
   built: boolean;
   modified: boolean;
   rows: number | null;
@@ -323,52 +354,83 @@ export interface StepState {
   prevEta: number;
 }
 
-export function newStepState(): StepState {
-  return { built: false, modified: false, rows: null, rateWhenFresh: 0, lastRate: 0, prevGradNorm: 0, prevEta: 0 };
+export function newStepState(plainFirst: boolean): StepState {
+  return { plain: plainFirst, built: false, modified: false, rows: null, rateWhenFresh: 0, lastRate: 0, prevGradNorm: 0, prevEta: 0 };
 }
 
 /** One Newton direction at the evaluated point. */
 export async function newtonStep(engine: Engine, dense: DenseWork, ev: Evaluation, cfg: StepConfig, iteration: number, state: StepState): Promise<Step> {
   const t0 = performance.now();
+  const usesCg = state.plain || cfg.mode === "sketch-pcg";
+  const eta = usesCg ? forcingTerm(norm2(ev.grad), cfg, state) : 0;
+  let from: CgState | undefined;
+  let plainIterations = 0;
+  if (state.plain) {
+    // Below the certificate, the Gauss-Newton weights on those rows: every direction a descent direction.
+    const r = await cg(engine, dense, ev, ev.negatives > 0, eta, cfg, true);
+    if (!r.gaveUp) return { used: "cg", dx: r.dx, sketchRows: null, sketchFresh: false, cgIterations: r.iterations, shift: 0, hessianMs: 0, solveMs: performance.now() - t0 };
+    // Slow without a preconditioner: the fallback model from here on (sketch-pcg continues this CG).
+    state.plain = false;
+    plainIterations = r.iterations;
+    from = r;
+  }
+  const t1 = performance.now();
   // Where some B_i <= 0 (below the certificate) and the true model is not positive definite, the
   // models use Gauss-Newton weights on those rows, so every direction is a descent direction.
   const fresh =
     cfg.mode !== "sketch-pcg" || !state.built || ev.negatives > 0 || state.lastRate > Math.max(REBUILD_RATE, Math.sqrt(state.rateWhenFresh));
   if (fresh) {
     const model = cfg.mode === "exact" ? { ...(await factorExact(engine, dense, ev)), rows: null } : await factorSketch(engine, dense, cfg, ev, iteration);
-    if (model.shift < 0) return { dx: null, sketchRows: model.rows, sketchFresh: true, cgIterations: null, shift: model.shift, hessianMs: performance.now() - t0, solveMs: 0 };
+    if (model.shift < 0) return { used: cfg.mode, dx: null, sketchRows: model.rows, sketchFresh: true, cgIterations: null, shift: model.shift, hessianMs: performance.now() - t1, solveMs: t1 - t0 };
     Object.assign(state, { built: true, modified: model.modified, rows: model.rows });
   }
-  const t1 = performance.now();
+  const t2 = performance.now();
   let dx: Float64Array;
   let cgIterations: number | null = null;
   if (cfg.mode === "sketch-pcg") {
-    const r = await pcg(engine, dense, ev, state.modified && ev.negatives > 0, cfg, state);
+    const r = await cg(engine, dense, ev, state.modified && ev.negatives > 0, eta, cfg, false, from);
     dx = r.dx;
-    cgIterations = r.iterations;
+    cgIterations = plainIterations + r.iterations;
     state.lastRate = r.rate;
     if (fresh) state.rateWhenFresh = r.rate;
   } else {
     dx = dense.solve(0, ev.grad);
     for (let i = 0; i < dx.length; i++) dx[i] = -dx[i]!;
+    if (plainIterations > 0) cgIterations = plainIterations;
   }
-  return { dx, sketchRows: state.rows, sketchFresh: fresh, cgIterations, shift: 0, hessianMs: t1 - t0, solveMs: performance.now() - t1 };
+  return { used: cfg.mode, dx, sketchRows: state.rows, sketchFresh: fresh, cgIterations, shift: 0, hessianMs: t2 - t1, solveMs: performance.now() - t2 + (t1 - t0) };
 }
 
+/** Hessian-vector products a step of CG without a preconditioner takes where it contracts fast (1-6 measured). */
+const PLAIN_PRODUCTS = 4;
+
 /**
- * The `auto` choice between exact and sketch-preconditioned work per Newton step, in multiply-adds:
- * exact forms sum_i k_i^2 / 2 for the Gram; sketch-pcg makes a few passes over A (sketch, JL
- * leverage scores with kq columns, about 8 Hessian-vector products of 2 nnz each), a sampled Gram
- * of s rows and the sketch's Gram. Both factor a d x d matrix.
+ * The `auto` choice, in multiply-adds per Newton step. Exact forms sum_i k_i^2 / 2 for the Gram and
+ * factors it (d^3 / 6); sketch-pcg makes a few passes over A (sketch, JL leverage scores with kq
+ * columns, about 8 Hessian-vector products of 2 nnz each), a sampled Gram of s rows, the sketch's
+ * Gram and two factorizations. The cheaper of the two is the fallback; CG without a preconditioner
+ * (about PLAIN_PRODUCTS products) runs first when it is cheaper still, until it contracts slowly: how
+ * well conditioned H is, no count of A can tell.
  */
-export function chooseHessian(nrows: number, ncols: number, nnz: number, rowNnzSquares: number, sampleSize: number): { used: HessianUsed; reason: string } {
+export function chooseHessian(
+  nrows: number, ncols: number, nnz: number, rowNnzSquares: number, sampleSize: number,
+): { used: Exclude<HessianUsed, "cg">; plainFirst: boolean; reason: string } {
   const d = ncols;
-  const exact = rowNnzSquares / 2 + 2 * nnz;
+  const exact = rowNnzSquares / 2 + 2 * nnz + (d * d * d) / 6;
   const meanSq = rowNnzSquares / Math.max(nrows, 1);
   const kq = jlColumns(nrows, ncols, "sketch-pcg");
-  const sketch = nnz * (kq + 1 + 2 * 8 + 2) + (SKETCH_ROWS_PER_COL * d * d * d) / 2 + (Math.min(sampleSize, nrows) * meanSq) / 2;
+  const sketch = nnz * (kq + 1 + 2 * 8 + 2) + (SKETCH_ROWS_PER_COL * d * d * d) / 2 + (d * d * d) / 3 + (Math.min(sampleSize, nrows) * meanSq) / 2;
+  const plain = 2 * nnz * PLAIN_PRODUCTS;
   const fmt = (v: number) => v.toExponential(2);
-  return exact <= sketch
-    ? { used: "exact", reason: `exact Gram (${fmt(exact)} multiply-adds per step) is cheaper than sketch-pcg (${fmt(sketch)})` }
-    : { used: "sketch-pcg", reason: `sketch-pcg (${fmt(sketch)} multiply-adds per step) is cheaper than the exact Gram (${fmt(exact)})` };
+  const used = exact <= sketch ? "exact" : "sketch-pcg";
+  const choice =
+    used === "exact"
+      ? `exact Gram (${fmt(exact)} multiply-adds per step) is cheaper than sketch-pcg (${fmt(sketch)})`
+      : `sketch-pcg (${fmt(sketch)} multiply-adds per step) is cheaper than the exact Gram (${fmt(exact)})`;
+  const plainFirst = plain < Math.min(exact, sketch);
+  return {
+    used,
+    plainFirst,
+    reason: plainFirst ? `CG without a preconditioner (about ${fmt(plain)} per step) while it contracts fast; then ${used}: ${choice}` : choice,
+  };
 }

@@ -14,7 +14,9 @@ import type { Certificate, HessianMode, HessianUsed, HyperbolicFunction, Iterati
 export interface NewtonConfig {
   f: HyperbolicFunction;
   requested: HessianMode;
-  used: HessianUsed;
+  /** The model of every step, or, with plainFirst, after CG without a preconditioner gave up. */
+  used: Exclude<HessianUsed, "cg">;
+  plainFirst: boolean;
   reason: string;
   sampleSize: number;
   seed: number;
@@ -121,8 +123,8 @@ export async function newton(engine: Engine, objective: Objective, dense: DenseW
   const tol = cfg.tol ?? 1e-8 * Math.max(1, Number.isFinite(gradNorm0) ? gradNorm0 : 1);
   notify({ iteration: 0, loss: ev.loss, gradNorm, step: 0, hessian: null, sketchRows: null, sketchFresh: false, cgIterations: null, convexHere: ev.negatives === 0, ms: performance.now() - start });
 
-  const stepCfg: StepConfig = { mode: cfg.used, sampleSize: cfg.sampleSize, seed: cfg.seed, tol, gradNorm0, signal: cfg.signal };
-  const stepState = newStepState();
+  const stepCfg: StepConfig = { mode: cfg.used, plainFirst: cfg.plainFirst, sampleSize: cfg.sampleSize, seed: cfg.seed, tol, gradNorm0, signal: cfg.signal };
+  const stepState = newStepState(cfg.plainFirst);
   let status: Status;
   let message = "";
   let iteration = 0;
@@ -197,7 +199,7 @@ export async function newton(engine: Engine, objective: Objective, dense: DenseW
         loss: ev.loss,
         gradNorm,
         step: t,
-        hessian: cfg.used,
+        hessian: step.used,
         sketchRows: step.sketchRows,
         sketchFresh: step.sketchFresh,
         cgIterations: step.cgIterations,
@@ -226,7 +228,9 @@ export async function newton(engine: Engine, objective: Objective, dense: DenseW
   timings.totalMs = performance.now() - start + setupMs;
   const certificate = cfg.certificate ?? certificateAt(ev);
   const minimizer = certificate.scope === "everywhere" && certificate.holds ? "global" : "local";
-  message ||= describeStatus(status, { iteration, gradNorm, tol, used: cfg.used, lineSearch: cfg.lineSearch });
+  // What the steps ended on: CG without a preconditioner throughout, or the model it gave way to.
+  const used: HessianUsed = stepState.plain ? "cg" : cfg.used;
+  message ||= describeStatus(status, { iteration, gradNorm, tol, used, lineSearch: cfg.lineSearch });
   if (status === "converged") message += certificateNote(certificate);
   if (objective.kind === "rescaled") message += degenerateNote(cfg.f);
   return {
@@ -238,13 +242,18 @@ export async function newton(engine: Engine, objective: Objective, dense: DenseW
     message,
     minimizer,
     certificate,
-    hessian: { requested: cfg.requested, used: cfg.used, reason: cfg.reason },
+    hessian: { requested: cfg.requested, used, reason: stepState.plain || !cfg.plainFirst ? cfg.reason : `${cfg.reason}; CG without a preconditioner contracted slowly at step ${cgGaveUpAt(history)}` },
     tol,
     history,
     timings,
     passes: engine.passes - passes,
     threads: engine.threads,
   };
+}
+
+/** The step where CG without a preconditioner gave way to the fallback model. */
+function cgGaveUpAt(history: readonly IterationInfo[]): number {
+  return history.find((h) => h.iteration > 0 && h.hessian !== "cg")?.iteration ?? history.length;
 }
 
 function certificateNote(c: Certificate): string {

@@ -124,10 +124,11 @@ export async function solve(problem: SolveProblem, options: SolveOptions = {}): 
 /** @internal The Newton loop for a prepared problem on a loaded engine. */
 export async function run(engine: Engine, dense: DenseWork, p: Prepared, t0: number): Promise<SolveResult> {
   await engine.setProblem(F_CODE[p.f], p.b, p.w2, p.kind === "rescaled");
-  let used: HessianUsed;
+  let used: Exclude<HessianUsed, "cg">;
+  let plainFirst = false;
   let reason: string;
   if (p.hessian === "auto") {
-    ({ used, reason } = chooseHessian(engine.nrows, engine.ncols, engine.nnz, engine.rowNnzSquares, p.sampleSize));
+    ({ used, plainFirst, reason } = chooseHessian(engine.nrows, engine.ncols, engine.nnz, engine.rowNnzSquares, p.sampleSize));
   } else {
     used = p.hessian;
     reason = "as requested";
@@ -140,6 +141,7 @@ export async function run(engine: Engine, dense: DenseWork, p: Prepared, t0: num
       f: p.f,
       requested: p.hessian,
       used,
+      plainFirst,
       reason,
       sampleSize: p.sampleSize,
       seed: p.seed,

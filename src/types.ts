@@ -24,8 +24,11 @@ export interface CsrInput {
 export type HyperbolicFunction = "exp" | "cosh" | "sinh";
 export type ProblemKind = "regularized" | "rescaled";
 export type HessianMode = "auto" | "exact" | "sketch" | "sketch-pcg";
-/** The mode an iteration actually used (`auto` resolves to one of these). */
-export type HessianUsed = "exact" | "sketch" | "sketch-pcg";
+/**
+ * The mode an iteration actually used (`auto` resolves to one of these). "cg": Newton-CG on the exact
+ * Hessian with no preconditioner, which `auto` runs first while CG contracts fast (never requested).
+ */
+export type HessianUsed = "exact" | "sketch" | "sketch-pcg" | "cg";
 
 export type Status =
   | "converged" //            ||grad||_2 <= tol at the returned x
@@ -85,7 +88,7 @@ export interface IterationInfo {
   sketchRows: number | null;
   /** Whether the Hessian model was built for this step (sketch-pcg reuses it while CG stays fast). */
   sketchFresh: boolean;
-  /** Conjugate-gradient iterations (sketch-pcg), else null. */
+  /** Conjugate-gradient iterations (sketch-pcg, cg), else null. */
   cgIterations: number | null;
   /** Whether every Hessian weight was positive at this iterate (the local certificate). */
   convexHere: boolean;

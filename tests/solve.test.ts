@@ -3,7 +3,7 @@
 // run to ||grad|| <= 1e-11), in every Hessian mode.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { csr, csrFromDense, solve } from "../src/index.js";
+import { csr, csrFromDense, generateProblem, solve } from "../src/index.js";
 import type { HessianMode, SolveResult } from "../src/index.js";
 import { loadFixture, norm, relativeError, snapshot } from "./helpers.js";
 
@@ -153,8 +153,54 @@ test("auto says which Hessian it chose and why", async () => {
   const fx = loadFixture("reg-exp-sparse");
   const r = await solve({ f: fx.f, A: fx.A, b: fx.b, w: fx.w });
   assert.is(r.hessian.requested, "auto");
-  assert.ok(r.hessian.used === "exact" || r.hessian.used === "sketch-pcg");
+  assert.ok(["exact", "sketch-pcg", "cg"].includes(r.hessian.used));
   assert.match(r.hessian.reason, /multiply-adds/);
+});
+
+test("auto runs CG without a preconditioner while it contracts fast: every step on a well-conditioned fixture", async () => {
+  for (const [name, problem] of [["reg-exp-gauss", "regularized"], ["res-exp-gauss", "rescaled"]] as const) {
+    const fx = loadFixture(name);
+    const r = await solve({ problem, f: fx.f, A: fx.A, b: fx.b, w: fx.w }, { x0: fx.x0, tol: TOL });
+    assert.is(r.status, "converged", `${name}: ${r.message}`);
+    assert.ok(Math.abs(r.loss - fx.ref.loss) <= 1e-9 * Math.abs(fx.ref.loss), `${name}: loss ${r.loss} vs ${fx.ref.loss}`);
+    assert.ok(relativeError(r.x, fx.ref.x) <= 1e-6, `${name}: x`);
+    assert.is(r.hessian.used, "cg", `${name}: ${r.hessian.reason}`);
+    assert.match(r.hessian.reason, /CG without a preconditioner/);
+    for (const h of r.history.slice(1)) {
+      assert.is(h.hessian, "cg");
+      assert.ok(h.cgIterations! >= 1 && h.sketchRows === null && !h.sketchFresh, `${name} step ${h.iteration}`);
+    }
+    // No Gram, no sketch: a pass per CG product and per line-search trial (every step full here), and
+    // the evaluation at x0 (the rescaled one a second time, centred on its own alpha).
+    const cg = r.history.reduce((s, h) => s + (h.cgIterations ?? 0), 0);
+    assert.ok(r.history.slice(1).every((h) => h.step === 1));
+    assert.is(r.passes, cg + r.iterations + (problem === "rescaled" ? 2 : 1), name);
+  }
+});
+
+test("auto turns from CG without a preconditioner to its fallback for good once CG contracts slowly", async () => {
+  // Skewed columns (reg-exp-medium): the fallback is exact, which takes over from the first step.
+  const fx = loadFixture("reg-exp-medium");
+  const r = await solve({ f: fx.f, A: fx.A, b: fx.b, w: fx.w }, { x0: fx.x0, tol: TOL });
+  check(r, "reg-exp-medium", "auto");
+  assert.is(r.hessian.used, "exact");
+  assert.match(r.hessian.reason, /contracted slowly at step 1/);
+  // The first step gave up after a few CG products; every step took the exact model.
+  assert.ok(r.history[1]!.cgIterations! >= 3 && r.history.slice(2).every((h) => h.cgIterations === null));
+  assert.ok(r.history.slice(1).every((h) => h.hessian === "exact"));
+  // Dense rows with columns scaled over two decades: the fallback is sketch-pcg, whose CG goes on from
+  // where CG without a preconditioner stopped, and which agrees with exact Newton.
+  const d = 60;
+  const g = generateProblem({ family: "gauss", nrows: 40_000, ncols: d, f: "exp", seed: 7 });
+  const data = g.A.data.map((v, k) => v * 10 ** ((2 * g.A.indices[k]!) / (d - 1) - 2));
+  const A = csr({ nrows: g.A.nrows, ncols: d, indptr: g.A.indptr, indices: g.A.indices, data });
+  const auto = await solve({ f: g.f, A, b: g.b, w: g.w });
+  const exact = await solve({ f: g.f, A, b: g.b, w: g.w }, { hessian: "exact" });
+  assert.is(auto.status, "converged", auto.message);
+  assert.is(auto.hessian.used, "sketch-pcg", auto.hessian.reason);
+  const first = auto.history[1]!;
+  assert.ok(first.hessian === "sketch-pcg" && first.sketchFresh && first.cgIterations! > 3, "the preconditioned CG went on in step 1");
+  assert.ok(Math.abs(auto.loss - exact.loss) <= 1e-12 * exact.loss && relativeError(auto.x, exact.x) <= 1e-6, "the exact solution");
 });
 
 test("the default tolerance is 1e-8 * max(1, ||grad(x0)||)", async () => {

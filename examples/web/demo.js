@@ -9,7 +9,7 @@ import { checkGenerate, describeMatrix, describeWeights, FAMILIES, generate, PRE
 const $ = (id) => document.getElementById(id);
 
 const HESSIAN_HELP = {
-  auto: "Exact or sketch-pcg, whichever a cost model predicts is cheaper for this A; the reason is shown after the solve.",
+  auto: "Conjugate gradients with no preconditioner while they converge fast (cg), then exact or sketch-pcg, whichever a cost model predicts is cheaper for this A; the reason is shown after the solve.",
   exact: "Aᵀ diag(B) A from every row: each step costs the sum over rows of (nonzeros in the row)².",
   sketch: "The papers' method: a Hessian from about 3.6 d / ε² rows sampled by leverage score. Cheap steps, linear convergence.",
   "sketch-pcg": "Conjugate gradients on the exact Hessian, preconditioned by the sampled one: Newton's step count at about the sketch's cost.",

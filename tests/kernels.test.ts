@@ -692,46 +692,50 @@ test("dhypweights matches the reference for exp, cosh and sinh, with z near 0, n
   }
 });
 
-test("dcsrhypgrad gives the bits of dcsrmv, dhypweights and dcsrmtv one after another, across its runs of rows", () => {
-  // 2000 rows of up to 17 nonzeros: about 15000 nonzeros, so the kernel's runs of 8192 split the block.
-  const rng = new Rng(14);
+/**
+ * A kernel that fuses a pass's parts by runs of rows against its parts called one after another over
+ * the whole block, on 2000 rows of up to 17 nonzeros (about 15000, so the kernels' runs of 8192 split
+ * the block), for every f, at x and at 400 x (overflow on a few rows past the first run, reported as
+ * the first such row + 1): the same info and the same bits in every output.
+ */
+function checkFusedPass(seed: number, b: (rng: Rng) => number, run: (A: Csr, x: Float64Array, b: Float64Array, w2: Float64Array, f: number, fused: boolean) => { info: number } & Record<string, number | Float64Array>): void {
+  const rng = new Rng(seed);
   const A = randomCsr(rng, 2000, 40);
   assert.ok(A.Ap[A.nrows]! > 8192, "the block spans more than one run");
   const x = rng.vector(A.ncols);
-  const b = Float64Array.from({ length: A.nrows }, () => rng.uniform(-3, 8));
+  const bv = Float64Array.from({ length: A.nrows }, () => b(rng));
   const w2 = Float64Array.from({ length: A.nrows }, () => rng.uniform(0, 1.5));
-  // Large x on a few rows past the first run: overflow there, reported as the first such row + 1.
   for (const overflow of [false, true]) {
     const xs = overflow ? x.map((v) => v * 400) : x;
     for (const f of FS) {
-      const [fused, apart] = [true, false].map((one) =>
-        scoped(() => {
-          const p = putCsr(A);
-          const xp = arena.putF64(xs);
-          const zp = arena.allocF64(A.nrows);
-          const rp = arena.allocF64(A.nrows);
-          const Bp = arena.allocF64(A.nrows);
-          const gp = arena.allocF64(A.ncols);
-          const outp = arena.allocF64(3);
-          let info: number;
-          if (one) {
-            info = k.dcsrhypgrad(f, A.nrows, p.Ap, p.Aj, p.Ax, xp, zp, arena.putF64(b), arena.putF64(w2), rp, Bp, gp, outp);
-          } else {
-            k.dcsrmv(A.nrows, p.Ap, p.Aj, p.Ax, xp, zp);
-            info = k.dhypweights(f, A.nrows, zp, arena.putF64(b), arena.putF64(w2), rp, Bp, outp, 0);
-            k.dcsrmtv(A.nrows, p.Ap, p.Aj, p.Ax, rp, gp);
-          }
-          return { info, z: read(zp, A.nrows), r: read(rp, A.nrows), B: read(Bp, A.nrows), g: read(gp, A.ncols), out: read(outp, 3) };
-        }),
-      );
+      const [fused, apart] = [true, false].map((one) => scoped(() => run(A, xs, bv, w2, f, one)));
       const what = `${F_NAME[f]}${overflow ? ", overflowing" : ""}`;
       assert.is(fused!.info, apart!.info, what);
       if (overflow) assert.ok(fused!.info > 0, `${what}: some row overflows`);
-      for (const key of ["z", "r", "B", "g", "out"] as const) {
-        assert.ok(fused![key].every((v, i) => Object.is(v, apart![key][i])), `${what}: ${key} differs`);
+      for (const [key, v] of Object.entries(fused!)) {
+        if (key !== "info") assert.ok((v as Float64Array).every((t, i) => Object.is(t, (apart![key] as Float64Array)[i])), `${what}: ${key} differs`);
       }
     }
   }
+}
+
+test("dcsrhypgrad gives the bits of dcsrmv, dhypweights and dcsrmtv one after another, across its runs of rows", () => {
+  checkFusedPass(14, (rng) => rng.uniform(-3, 8), (A, x, b, w2, f, one) => {
+    const p = putCsr(A);
+    const xp = arena.putF64(x);
+    const [zp, rp, Bp] = [0, 0, 0].map(() => arena.allocF64(A.nrows)) as [number, number, number];
+    const gp = arena.allocF64(A.ncols);
+    const outp = arena.allocF64(3);
+    let info: number;
+    if (one) {
+      info = k.dcsrhypgrad(f, A.nrows, p.Ap, p.Aj, p.Ax, xp, zp, arena.putF64(b), arena.putF64(w2), rp, Bp, gp, outp);
+    } else {
+      k.dcsrmv(A.nrows, p.Ap, p.Aj, p.Ax, xp, zp);
+      info = k.dhypweights(f, A.nrows, zp, arena.putF64(b), arena.putF64(w2), rp, Bp, outp, 0);
+      k.dcsrmtv(A.nrows, p.Ap, p.Aj, p.Ax, rp, gp);
+    }
+    return { info, z: read(zp, A.nrows), r: read(rp, A.nrows), B: read(Bp, A.nrows), g: read(gp, A.ncols), out: read(outp, 3) };
+  });
 });
 
 test("dhypweights reports overflow as the first overflowing row + 1, for f(z) and for its square", () => {
@@ -1115,45 +1119,25 @@ test("dresrows matches u = f(z), u' = f'(z), the centred weights r, u' b and sum
 });
 
 test("dcsrresgrad gives the bits of dcsrmv, dresrows and dcsrmtv3 one after another, across its runs of rows", () => {
-  // As for dcsrhypgrad: about 15000 nonzeros, so the kernel's runs of 8192 split the block.
-  const rng = new Rng(55);
-  const A = randomCsr(rng, 2000, 40);
-  assert.ok(A.Ap[A.nrows]! > 8192, "the block spans more than one run");
-  const x = rng.vector(A.ncols);
-  const b = Float64Array.from({ length: A.nrows }, () => rng.uniform(0, 1e-3));
-  const w2 = Float64Array.from({ length: A.nrows }, () => rng.uniform(0, 1.5));
-  for (const overflow of [false, true]) {
-    const xs = overflow ? x.map((v) => v * 400) : x;
-    for (const f of FS) {
-      const [fused, apart] = [true, false].map((one) =>
-        scoped(() => {
-          const p = putCsr(A);
-          const d = A.ncols;
-          const xp = arena.putF64(xs);
-          const [zp, up, upp, rp, upbp] = [0, 0, 0, 0, 0].map(() => arena.allocF64(A.nrows)) as [number, number, number, number, number];
-          const yp = arena.allocF64(3 * d);
-          const outp = arena.putF64([0, 0, 0, 0]);
-          const bp = arena.putF64(b);
-          const wp = arena.putF64(w2);
-          let info: number;
-          if (one) {
-            info = k.dcsrresgrad(f, A.nrows, p.Ap, p.Aj, p.Ax, xp, zp, bp, wp, 0.7, -0.2, up, upp, rp, upbp, yp, yp + 8 * d, yp + 16 * d, outp);
-          } else {
-            k.dcsrmv(A.nrows, p.Ap, p.Aj, p.Ax, xp, zp);
-            info = k.dresrows(f, A.nrows, zp, bp, wp, 0.7, -0.2, up, upp, rp, upbp, outp);
-            k.dcsrmtv3(A.nrows, p.Ap, p.Aj, p.Ax, rp, upp, upbp, yp, yp + 8 * d, yp + 16 * d);
-          }
-          return { info, z: read(zp, A.nrows), u: read(up, A.nrows), up: read(upp, A.nrows), y: read(yp, 3 * d), out: read(outp, 4) };
-        }),
-      );
-      const what = `${F_NAME[f]}${overflow ? ", overflowing" : ""}`;
-      assert.is(fused!.info, apart!.info, what);
-      if (overflow) assert.ok(fused!.info > 0, `${what}: some row overflows`);
-      for (const key of ["z", "u", "up", "y", "out"] as const) {
-        assert.ok(fused![key].every((v, i) => Object.is(v, apart![key][i])), `${what}: ${key} differs`);
-      }
+  checkFusedPass(55, (rng) => rng.uniform(0, 1e-3), (A, x, b, w2, f, one) => {
+    const p = putCsr(A);
+    const d = A.ncols;
+    const xp = arena.putF64(x);
+    const [zp, up, upp, rp, upbp] = [0, 0, 0, 0, 0].map(() => arena.allocF64(A.nrows)) as [number, number, number, number, number];
+    const yp = arena.allocF64(3 * d);
+    const outp = arena.putF64([0, 0, 0, 0]);
+    const bp = arena.putF64(b);
+    const wp = arena.putF64(w2);
+    let info: number;
+    if (one) {
+      info = k.dcsrresgrad(f, A.nrows, p.Ap, p.Aj, p.Ax, xp, zp, bp, wp, 0.7, -0.2, up, upp, rp, upbp, yp, yp + 8 * d, yp + 16 * d, outp);
+    } else {
+      k.dcsrmv(A.nrows, p.Ap, p.Aj, p.Ax, xp, zp);
+      info = k.dresrows(f, A.nrows, zp, bp, wp, 0.7, -0.2, up, upp, rp, upbp, outp);
+      k.dcsrmtv3(A.nrows, p.Ap, p.Aj, p.Ax, rp, upp, upbp, yp, yp + 8 * d, yp + 16 * d);
     }
-  }
+    return { info, z: read(zp, A.nrows), u: read(up, A.nrows), up: read(upp, A.nrows), y: read(yp, 3 * d), out: read(outp, 4) };
+  });
 });
 
 test("dresweights matches the reference Hessian weights, loss, min e, its row and the count of e <= 0", () => {

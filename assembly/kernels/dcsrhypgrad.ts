@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: MIT
+import { runEnd } from "../runs";
 import { dcsrmtv } from "./dcsrmtv";
 import { dcsrmv } from "./dcsrmv";
 import { hypweightsOn } from "./dhypweights";
-
-/** Nonzeros per run: a run's values and indices (about 96 KiB) are still in cache when it is read again. */
-const RUN_NNZ = 8192;
 
 /**
  * One pass over a CSR row block for the regularized loss: y = A x, the pointwise weights of
@@ -34,9 +32,7 @@ export function dcsrhypgrad(
   store<f64>(out, 0.0, 16);
   let info = 0;
   for (let i0 = 0; i0 < nrows; ) {
-    const p0 = load<i32>(Ap + (<usize>i0 << 2));
-    let i1 = i0 + 1;
-    while (i1 < nrows && load<i32>(Ap + (<usize>i1 << 2)) - p0 < RUN_NNZ) i1++;
+    const i1 = runEnd(Ap, i0, nrows);
     const n = i1 - i0;
     const o = <usize>i0 << 3;
     const ap = Ap + (<usize>i0 << 2);

@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: MIT
+import { runEnd } from "../runs";
 import { dcsrmtv3 } from "./dcsrmtv3";
 import { dcsrmv } from "./dcsrmv";
 import { dresrows } from "./dresrows";
-
-/** Nonzeros per run: a run's values and indices (about 96 KiB) are still in cache when it is read again. */
-const RUN_NNZ = 8192;
 
 /**
  * One pass over a CSR row block for the rescaled loss: z = A x, the centred row terms of dresrows,
@@ -33,9 +31,7 @@ export function dcsrresgrad(
   memory.fill(out, 0, 32);
   let info = 0;
   for (let i0 = 0; i0 < nrows; ) {
-    const p0 = load<i32>(Ap + (<usize>i0 << 2));
-    let i1 = i0 + 1;
-    while (i1 < nrows && load<i32>(Ap + (<usize>i1 << 2)) - p0 < RUN_NNZ) i1++;
+    const i1 = runEnd(Ap, i0, nrows);
     const n = i1 - i0;
     const o = <usize>i0 << 3;
     const ap = Ap + (<usize>i0 << 2);

@@ -7,10 +7,8 @@ import type { HessianUsed } from "./types.js";
 import { dot, norm2 } from "./vec.js";
 
 export interface StepConfig {
-  /** The model of every step, or after CG without a preconditioner gave up (`plainFirst`). */
+  /** The model of every step, or of the steps after CG without a preconditioner gave up (StepState.plain). */
   mode: Exclude<HessianUsed, "cg">;
-  /** Run CG without a preconditioner while it contracts fast (auto), before `mode`. */
-  plainFirst: boolean;
   /** Expected rows in the sampled Hessian. */
   sampleSize: number;
   seed: number;
@@ -343,7 +341,7 @@ async function cg(
  * gradient norm and forcing term, for the next forcing term.
  */
 export interface StepState {
-  /** Whether steps still run CG without a preconditioner (StepConfig.plainFirst, until it gives up). */
+  /** Whether steps still run CG without a preconditioner (auto's plainFirst, until it gives up). */
   plain: boolean;
   built: boolean;
   modified: boolean;

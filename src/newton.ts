@@ -123,7 +123,7 @@ export async function newton(engine: Engine, objective: Objective, dense: DenseW
   const tol = cfg.tol ?? 1e-8 * Math.max(1, Number.isFinite(gradNorm0) ? gradNorm0 : 1);
   notify({ iteration: 0, loss: ev.loss, gradNorm, step: 0, hessian: null, sketchRows: null, sketchFresh: false, cgIterations: null, convexHere: ev.negatives === 0, ms: performance.now() - start });
 
-  const stepCfg: StepConfig = { mode: cfg.used, plainFirst: cfg.plainFirst, sampleSize: cfg.sampleSize, seed: cfg.seed, tol, gradNorm0, signal: cfg.signal };
+  const stepCfg: StepConfig = { mode: cfg.used, sampleSize: cfg.sampleSize, seed: cfg.seed, tol, gradNorm0, signal: cfg.signal };
   const stepState = newStepState(cfg.plainFirst);
   let status: Status;
   let message = "";

@@ -49,7 +49,9 @@ export async function serveStatic(mounts, { port = 0, host = "127.0.0.1" } = {})
   const server = createServer(async (req, res) => {
     /** @param {number} status @param {string | Buffer} body */
     const reply = (status, body, type = "text/plain; charset=utf-8") => {
-      res.writeHead(status, { "content-type": type, "cache-control": "no-store" });
+      // Cross-origin isolated pages have SharedArrayBuffer: a pool then runs whole solves in its
+      // workers (src/pool/shared.ts). Everything here is same-origin, so require-corp costs nothing.
+      res.writeHead(status, { "content-type": type, "cache-control": "no-store", "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" });
       res.end(req.method === "HEAD" ? undefined : body);
     };
     if (req.method !== "GET" && req.method !== "HEAD") return reply(405, "method not allowed\n");

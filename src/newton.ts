@@ -146,7 +146,7 @@ export async function newton(engine: Engine, objective: Objective, dense: DenseW
         status = "max-iterations";
         break;
       }
-      if (cfg.signal !== undefined && engine.threads === 0) await yieldToEvents();
+      if (cfg.signal !== undefined && engine.inThread) await yieldToEvents();
       throwIfAborted(cfg.signal);
       const t0 = performance.now();
       const step = await newtonStep(engine, dense, ev, stepCfg, iteration, stepState);

@@ -123,6 +123,19 @@ export async function solve(problem: SolveProblem, options: SolveOptions = {}): 
 
 /** @internal The Newton loop for a prepared problem on a loaded engine. */
 export async function run(engine: Engine, dense: DenseWork, p: Prepared, t0: number): Promise<SolveResult> {
+  return withProblem(await runNewton(engine, dense, p, t0), p);
+}
+
+/** @internal What sensitivity() needs, in plain arrays: the engine's Wasm memory goes with the solve. */
+export function withProblem(result: SolveResult, p: Prepared): SolveResult {
+  return attachProblem(result, { kind: p.kind, f: p.f, A: p.A, b: p.b, w2: p.w2, x: result.x.slice(), blockNnz: p.blockNnz });
+}
+
+/** @internal What the Newton loop reads of a prepared problem (a shared solve's workers get no A). */
+export type NewtonInput = Omit<Prepared, "A" | "threads">;
+
+/** @internal The Newton loop alone: `run` without what sensitivity() keeps (a worker runs this). */
+export async function runNewton(engine: Engine, dense: DenseWork, p: NewtonInput, t0: number): Promise<SolveResult> {
   await engine.setProblem(F_CODE[p.f], p.b, p.w2, p.kind === "rescaled");
   let used: Exclude<HessianUsed, "cg">;
   let plainFirst = false;
@@ -133,7 +146,7 @@ export async function run(engine: Engine, dense: DenseWork, p: Prepared, t0: num
     used = p.hessian;
     reason = "as requested";
   }
-  const result = await newton(
+  return newton(
     engine,
     createObjective(p.kind, engine, p.b),
     dense,
@@ -156,6 +169,4 @@ export async function run(engine: Engine, dense: DenseWork, p: Prepared, t0: num
     },
     performance.now() - t0,
   );
-  // What sensitivity() needs, in plain arrays: the engine's Wasm memory goes with this call.
-  return attachProblem(result, { kind: p.kind, f: p.f, A: p.A, b: p.b, w2: p.w2, x: result.x.slice(), blockNnz: p.blockNnz });
 }

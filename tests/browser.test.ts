@@ -18,6 +18,7 @@ interface PageSolve {
   x: number[] | null;
   iterations?: number;
   threads?: number;
+  isolated: boolean;
   solveMs: number;
   maxFrameGapMs: number;
   frames: number;
@@ -76,6 +77,7 @@ test("a solve with threads keeps the main thread's animation frames under 50 ms"
   // agrees to the conditioning of the problem (3e-16 measured), not to the bit.
   const node = await solve(generateProblem(generate), options);
   assert.is(r.threads, threads, `the solve ran on ${threads} workers`);
+  assert.ok(r.isolated, `the page is cross-origin isolated (the solve runs inside the workers); ${context}`);
   const error = relativeError(x, node.x);
   assert.ok(error <= 1e-9, `x differs from the solve in Node by ${error} (relative); ${context}`);
   console.log(`# longest frame gap ${r.maxFrameGapMs.toFixed(1)} ms over ${r.frames} frames, ${r.solveMs.toFixed(0)} ms solve on ${r.threads} workers`);

@@ -47,7 +47,9 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
 }
 
 test("x, loss and history are bit-identical for threads 1, 2, 3, 4, 8 and the calling thread, in every Hessian mode, for both problems", async () => {
-  const pools = await Promise.all(THREADS.map((threads) => createPool({ threads })));
+  // Solves inside the workers (shared memory), and for 2 and 3 threads also pass by pass from this thread.
+  const SEATS = [...THREADS.map((threads) => ({ threads, sharedMemory: true })), { threads: 2, sharedMemory: false }, { threads: 3, sharedMemory: false }];
+  const pools = await Promise.all(SEATS.map((o) => createPool(o)));
   try {
     for (const { name, blockNnz } of CASES) {
       const fx = loadFixture(name);
@@ -61,8 +63,8 @@ test("x, loss and history are bit-identical for threads 1, 2, 3, 4, 8 and the ca
         assert.ok(relativeError(base.x, fx.ref.x) <= 1e-6, `${name} ${hessian}: x differs from the reference`);
         for (const [i, model] of models.entries()) {
           const r = await model.solve({ problem: fx.problem, f: fx.f, b: fx.b, w: fx.w }, options);
-          const what = `${name} ${hessian} threads ${THREADS[i]}`;
-          assert.is(r.threads, THREADS[i]);
+          const what = `${name} ${hessian} threads ${SEATS[i]!.threads}${SEATS[i]!.sharedMemory ? "" : " pass by pass"}`;
+          assert.is(r.threads, SEATS[i]!.threads);
           assert.ok(sameBits(r.x, base.x), `${what}: x differs from the calling thread's`);
           assert.ok(Object.is(r.loss, base.loss), `${what}: loss ${r.loss} vs ${base.loss}`);
           assert.equal(trace(r.history), trace(base.history), `${what}: history differs`);
@@ -247,6 +249,37 @@ test("abort stops a long pooled solve within one Newton step", async () => {
     assert.is(r.iterations, 2);
   } finally {
     await pool.close();
+  }
+});
+
+test("an onIteration that throws rejects a pooled solve with its own error, every worker stops, and the pool stays usable", async () => {
+  const fx = loadFixture("reg-exp-gauss");
+  const problem = { f: fx.f, b: fx.b, w: fx.w };
+  for (const sharedMemory of [true, false]) {
+    const pool = await createPool({ threads: 2, sharedMemory });
+    try {
+      const model = await pool.load(fx.A, { blockNnz: 1500 });
+      const good = await model.solve(problem, { hessian: "exact", x0: fx.x0 });
+      const mine = new Error("stop here");
+      const seen: number[] = [];
+      const e = await rejection(
+        model.solve(problem, {
+          hessian: "exact",
+          x0: fx.x0,
+          onIteration: (info) => {
+            seen.push(info.iteration);
+            if (info.iteration === 1) throw mine;
+          },
+        }),
+      );
+      assert.is(e, mine, `sharedMemory ${sharedMemory}`);
+      assert.equal(seen, [0, 1], `sharedMemory ${sharedMemory}: reports after the throw`);
+      const again = await model.solve(problem, { hessian: "exact", x0: fx.x0 });
+      assert.is(pool.liveWorkers, 2);
+      assert.ok(sameBits(again.x, good.x), `sharedMemory ${sharedMemory}: the next solve differs`);
+    } finally {
+      await pool.close();
+    }
   }
 });
 

@@ -9,11 +9,14 @@ import * as Comlink from "comlink";
 import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs";
 import { DenseWork } from "../src/dense.js";
 import { BlockSet, type BlockData, type BlockPiece, type ProblemData } from "../src/engine/blockset.js";
-import type { BlockMethod } from "../src/engine/engine.js";
+import type { BlockMethod, EngineShape } from "../src/engine/engine.js";
 import { HyperregError, HyperregRangeError, isHyperregError } from "../src/errors.js";
 import { createKernels } from "../src/kernels.js";
 import { threadCpuTimer } from "../src/pool/cputime.js";
-import type { BlocksWorkerApi, FaultKind } from "../src/pool/protocol.js";
+import type { BlocksWorkerApi, FaultKind, SharedSolveInput } from "../src/pool/protocol.js";
+import { exchangeSignal, SharedEngine } from "../src/pool/shared.js";
+import { runNewton } from "../src/solve.js";
+import type { IterationInfo } from "../src/types.js";
 import { buffersOf, installErrorTransfer } from "../src/pool/wire.js";
 
 let kernels: WebAssembly.Module | null = null;
@@ -77,20 +80,28 @@ function handBack(data: BlockData[]): ArrayBuffer[] {
 async function guarded<T>(work: () => T | Promise<T>): Promise<T> {
   const t0 = performance.now();
   try {
-    if (fault !== null && --fault.after <= 0) {
-      const kind = fault.kind;
-      fault = null;
-      await fire(kind);
-    }
+    await request();
     return await work();
   } catch (e) {
     if (isHyperregError(e)) throw e;
     throw new HyperregError("ERR_WORKER_CRASHED", `a worker threw: ${e instanceof Error ? e.message : String(e)}`);
   } finally {
     busyMs += performance.now() - t0;
-    calls++;
   }
 }
+
+/** Counts a request (a pass of a shared solve is one too) and fires the fault armed for it. */
+async function request(): Promise<void> {
+  calls++;
+  if (fault !== null && --fault.after <= 0) {
+    const kind = fault.kind;
+    fault = null;
+    await fire(kind);
+  }
+}
+
+/** Dense work for shared solves, per dimension: one at a time (the pool runs them in turn). */
+const solveDense = new Map<number, DenseWork>();
 
 const api: BlocksWorkerApi = {
   async init(module: WebAssembly.Module): Promise<"ready"> {
@@ -125,6 +136,35 @@ const api: BlocksWorkerApi = {
       set.recycle(spare);
       const out = (set[method] as (...a: typeof args) => ReturnType<BlockSet[M]>)(...args);
       return Comlink.transfer(out, buffersOf(out));
+    }),
+  solve: (id: number, input: SharedSolveInput, exchange: SharedArrayBuffer, problem: SharedArrayBuffer, worker: number, workers: number, shape: EngineShape, progress?: MessagePort) =>
+    guarded(async () => {
+      const engine = new SharedEngine(model(id), exchange, worker, workers, shape, request);
+      try {
+        let w = solveDense.get(shape.ncols);
+        if (w === undefined) {
+          if (kernels === null) throw new HyperregError("ERR_INTERNAL", "the worker was not initialised");
+          w = new DenseWork(await createKernels(kernels), shape.ncols);
+          solveDense.set(shape.ncols, w);
+        }
+        const n = shape.nrows;
+        const { setupMs, ...rest } = input;
+        const p = {
+          ...rest,
+          b: new Float64Array(problem, 0, n),
+          w2: new Float64Array(problem, 8 * n, n),
+          signal: exchangeSignal(exchange),
+          onIteration: progress === undefined ? undefined : (info: IterationInfo) => progress.postMessage(info),
+        };
+        const result = await runNewton(engine, w, p, performance.now() - setupMs);
+        engine.finish();
+        return worker === 0 ? result : null;
+      } catch (e) {
+        engine.fail();
+        throw e;
+      } finally {
+        progress?.close();
+      }
     }),
   factor: (d: number, G: Float64Array, shift: number) =>
     guarded(async () => {

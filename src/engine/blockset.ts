@@ -134,6 +134,55 @@ export const PASSES: Record<BlockMethod, number> = {
   resSampleGram: 1, // dcsrjlev; dcsrmtv reads only the sampled J rows (it skips rows whose weight is 0)
 };
 
+type Scalars<T> = Omit<T, "grad" | "gram" | "sums" | "gramY">;
+
+/**
+ * How the scalars of two blocks' partials combine, `a` the earlier block (a partial's vector is
+ * always summed). Folding, reducing in the engine and a shared solve's chain (shared.ts) all take
+ * these, so all three give the same bits.
+ */
+export const MERGE = {
+  evaluate: (a: Scalars<EvalPartial>, v: Scalars<EvalPartial>): Scalars<EvalPartial> => ({
+    loss: a.loss + v.loss,
+    overflowRow: a.overflowRow >= 0 ? a.overflowRow : v.overflowRow,
+    minB: Math.min(a.minB, v.minB),
+    negatives: a.negatives + v.negatives,
+  }),
+  sampleGram: (a: Scalars<SamplePartial>, v: Scalars<SamplePartial>): Scalars<SamplePartial> => ({ kept: a.kept + v.kept }),
+  resGrad: (a: Scalars<ResGradPartial>, v: Scalars<ResGradPartial>): Scalars<ResGradPartial> => ({
+    u: a.u + v.u,
+    vv: a.vv + v.vv,
+    vb: a.vb + v.vb,
+    reg: a.reg + v.reg,
+    overflowRow: a.overflowRow >= 0 ? a.overflowRow : v.overflowRow,
+  }),
+  resWeigh: (a: ResWeighPartial, v: ResWeighPartial): ResWeighPartial => ({
+    cc: a.cc + v.cc,
+    minB: Math.min(a.minB, v.minB),
+    minRow: v.minB < a.minB ? v.minRow : a.minRow,
+    negatives: a.negatives + v.negatives,
+    overflowRow: a.overflowRow >= 0 ? a.overflowRow : v.overflowRow,
+  }),
+  resSampleGram: (a: Scalars<ResSamplePartial>, v: Scalars<ResSamplePartial>): Scalars<ResSamplePartial> => ({ kept: a.kept + v.kept, beta: a.beta + v.beta }),
+};
+
+/**
+ * Where each method's partial keeps its vector: "" when the partial is the vector itself, null
+ * when it has none.
+ */
+export const VECTOR: Record<BlockMethod, string | null> = {
+  evaluate: "grad",
+  exactGram: "",
+  negativeGram: "",
+  sketch: "",
+  sampleGram: "gram",
+  hessVec: "",
+  resGrad: "sums",
+  resWeigh: null,
+  resSketch: "",
+  resSampleGram: "gramY",
+};
+
 /** What a block takes in a kernel instance's memory: A (12 bytes a nonzero, 4 a row pointer), b, w^2 and B, alignment. */
 export function residentBytes(nnz: number, nrows: number): number {
   return 12 * nnz + 28 * (nrows + 1) + 96;
@@ -199,6 +248,11 @@ export class BlockSet {
     this.q = new Scratch(arena);
     this.sb = new Scratch(arena);
     this.rows = new Scratch(arena);
+  }
+
+  /** The row blocks held here, in block order. */
+  get rowBlocks(): RowBlock[] {
+    return this.blocks.map((r) => r.block);
   }
 
   /** `count` row vectors, each long enough for any block, in the shared row scratch. */
@@ -339,12 +393,7 @@ export class BlockSet {
       if (r.hasNegatives) this.splitWeights(r, z, res);
       else r.Bmod = r.Bpos = r.Bneg = r.Gneg = r.B;
     });
-    const merged = this.scalars(stats, (a, v) => ({
-      loss: a.loss + v.loss,
-      overflowRow: a.overflowRow >= 0 ? a.overflowRow : v.overflowRow,
-      minB: Math.min(a.minB, v.minB),
-      negatives: a.negatives + v.negatives,
-    }));
+    const merged = this.scalars(stats, MERGE.evaluate);
     return merged.map((m, i) => ({ ...m, grad: grads[i]! }));
   }
 
@@ -413,7 +462,7 @@ export class BlockSet {
       if (n > 0) a.k.dcsrsyrk(r.nrows, r.Ap, r.Aj, r.Ax, Dt, d, G);
       kept.push({ kept: n });
     });
-    return this.scalars(kept, (s, v) => ({ kept: s.kept + v.kept })).map((c, i) => ({ gram: grams[i]!, kept: c.kept }));
+    return this.scalars(kept, MERGE.sampleGram).map((c, i) => ({ gram: grams[i]!, kept: c.kept }));
   }
 
   /** A^T diag(B) A v per block. */
@@ -445,7 +494,7 @@ export class BlockSet {
       const [u, vv, vb, reg] = this.arena.f64(this.out, 4);
       stats.push({ u: u!, vv: vv!, vb: vb!, reg: reg!, overflowRow: info > 0 ? r.block.rowStart + info - 1 : -1 });
     });
-    const merged = this.scalars(stats, (a, v) => ({ u: a.u + v.u, vv: a.vv + v.vv, vb: a.vb + v.vb, reg: a.reg + v.reg, overflowRow: a.overflowRow >= 0 ? a.overflowRow : v.overflowRow }));
+    const merged = this.scalars(stats, MERGE.resGrad);
     return merged.map((m, i) => ({ ...m, sums: parts[i]! }));
   }
 
@@ -462,13 +511,7 @@ export class BlockSet {
       r.Bpos = r.e;
       return { cc: cc!, minB: minE!, minRow: r.block.rowStart + minRow!, negatives: negatives!, overflowRow: info > 0 ? r.block.rowStart + info - 1 : -1 };
     });
-    return this.scalars(values, (a, v) => ({
-      cc: a.cc + v.cc,
-      minB: Math.min(a.minB, v.minB),
-      minRow: v.minB < a.minB ? v.minRow : a.minRow,
-      negatives: a.negatives + v.negatives,
-      overflowRow: a.overflowRow >= 0 ? a.overflowRow : v.overflowRow,
-    }));
+    return this.scalars(values, MERGE.resWeigh);
   }
 
   /**
@@ -530,6 +573,6 @@ export class BlockSet {
       if (keptE + keptJ > 0) a.k.dcsrsyrk(r.nrows, r.Ap, r.Aj, r.Ax, Dt, d, G);
       if (keptJ > 0) a.k.dcsrmtv(r.nrows, r.Ap, r.Aj, r.Ax, vJ, G + 8 * d * d);
     });
-    return this.scalars(stats, (s, v) => ({ kept: s.kept + v.kept, beta: s.beta + v.beta })).map((c, i) => ({ gramY: parts[i]!, beta: c.beta, kept: c.kept }));
+    return this.scalars(stats, MERGE.resSampleGram).map((c, i) => ({ gramY: parts[i]!, beta: c.beta, kept: c.kept }));
   }
 }

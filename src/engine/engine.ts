@@ -63,6 +63,14 @@ export abstract class BlockEngine implements EngineShape {
   abstract readonly rowNnzSquares: number;
   abstract readonly threads: number;
   protected abstract readonly run: BlockCall;
+  /**
+   * Whether the blocks are worked in this thread, so that every call resolves at once and a solve
+   * must yield now and then for events (an abort) to run.
+   */
+  get inThread(): boolean {
+    return this.threads === 0;
+  }
+
   /** Full passes over A's nonzeros made so far (see PASSES), for a solve's `passes`. */
   passes = 0;
   /** Loads f, b and w^2 (full length; each block takes its rows); `rescaled` as in BlockSet.setProblem. */

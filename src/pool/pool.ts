@@ -20,10 +20,11 @@ import { type RowBlock, tileRows } from "../engine/tiling.js";
 import { describe, HyperregError, HyperregRangeError, HyperregTypeError } from "../errors.js";
 import { kernelModule, newKernels } from "../kernel-module.js";
 import { attachRunner } from "../sensitivity.js";
-import { checkShape, type Prepared, prepare, run } from "../solve.js";
-import type { CsrInput, CsrMatrix, SolveOptions, SolveProblem, SolveResult } from "../types.js";
+import { checkShape, type Prepared, prepare, run, withProblem } from "../solve.js";
+import type { CsrInput, CsrMatrix, IterationInfo, SolveOptions, SolveProblem, SolveResult } from "../types.js";
 import type { BlocksWorkerApi, FaultKind, WorkerStats } from "./protocol.js";
 import { canSpawnWorkers, hardwareConcurrency, type Spawned, spawnWorker } from "./spawn.js";
+import { abortExchange, exchangeBytes, resetExchange } from "./shared.js";
 import { buffersOf, installErrorTransfer } from "./wire.js";
 
 export interface PoolOptions {
@@ -33,6 +34,11 @@ export interface PoolOptions {
   workerUrl?: URL | string;
   /** How long a worker may take to load and answer the handshake (default 30 s) before it counts as crashed. */
   startTimeoutMs?: number;
+  /**
+   * @internal Whether solves may run inside the workers, summing through shared memory (default:
+   * wherever SharedArrayBuffer is available). Tests turn it off to compare both ways.
+   */
+  sharedMemory?: boolean;
 }
 
 export interface LoadOptions {
@@ -49,6 +55,8 @@ export type ModelProblem = Omit<SolveProblem, "A"> & { A?: CsrMatrix };
 const MAX_THREADS = 256;
 const DEFAULT_CAP = 8;
 const DEFAULT_START_TIMEOUT_MS = 30_000;
+/** Largest exchange a shared solve may take (exchangeBytes(d): d up to about 1400); beyond it solves go pass by pass. */
+const MAX_EXCHANGE_BYTES = 64 * 2 ** 20;
 /** Rows of b and w^2 per setProblem request (512 KiB of each at most, unless one block is longer). */
 const CHUNK_ROWS = 1 << 16;
 /** Rows and nonzeros of a block sent in one load request (1.5 MiB of A at most, unless one row is longer). */
@@ -126,9 +134,23 @@ export class Pool {
     private readonly module: WebAssembly.Module,
     first: WorkerSlot[],
     private readonly startTimeoutMs = DEFAULT_START_TIMEOUT_MS,
+    /** Whether solves run inside the workers (src/pool/shared.ts). */
+    readonly sharedMemory = false,
   ) {
     this.slots = first.slice();
     this.starting = first.map(() => null);
+  }
+
+  private turn: Promise<unknown> = Promise.resolve();
+
+  /**
+   * @internal Runs shared solves one at a time: a worker in one waits for its peers without reading
+   * messages, so two on one pool could each hold a worker the other waits for.
+   */
+  inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.turn.then(work);
+    this.turn = next.catch(() => undefined);
+    return next;
   }
 
   /** Loads A's row blocks into the workers (or, without workers, into this thread) for many solves. */
@@ -249,7 +271,9 @@ export async function createPool(options: PoolOptions = {}): Promise<Pool> {
     for (const s of started) if (s.status === "fulfilled") s.value.kill(new HyperregError("ERR_ABORTED", "the pool did not start"));
     throw failed.reason;
   }
-  return new Pool(threads, url, module, started.map((s) => (s as PromiseFulfilledResult<WorkerSlot>).value), startTimeoutMs);
+  // Shared memory reaches workers wherever SharedArrayBuffer exists (in a browser, a cross-origin isolated page).
+  const shared = options.sharedMemory ?? (typeof SharedArrayBuffer === "function" && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false);
+  return new Pool(threads, url, module, started.map((s) => (s as PromiseFulfilledResult<WorkerSlot>).value), startTimeoutMs, shared);
 }
 
 /** Contiguous runs of blocks per worker, in block order: worker w owns blocks [lo, hi). */
@@ -385,9 +409,81 @@ export class Model {
     return this.exclusive(async (engine, dense) => {
       if (p.signal?.aborted) throw new HyperregError("ERR_ABORTED", "the solve was aborted by its AbortSignal");
       // The tiling is the model's (sensitivity() re-forms sums in the same order).
-      const result = await run(engine, dense, { ...p, blockNnz: this.blockNnz }, t0);
+      const q = { ...p, blockNnz: this.blockNnz };
+      const result = this.sharesMemory() ? await this.pool.inTurn(() => this.solveShared(q, t0)) : await run(engine, dense, q, t0);
       return attachRunner(result, (work) => this.exclusive(work));
     });
+  }
+
+  private exchange: SharedArrayBuffer | null = null;
+
+  private sharesMemory(): boolean {
+    return this.pool.threads > 0 && this.pool.sharedMemory && exchangeBytes(this.ncols) <= MAX_EXCHANGE_BYTES;
+  }
+
+  /**
+   * The whole solve in the workers (src/pool/shared.ts): one request each, the Newton loop in every
+   * one of them. An abort, a failed worker or a throwing onIteration stops all of them through the
+   * exchange; the first error is the solve's.
+   */
+  private async solveShared(p: Prepared, t0: number): Promise<SolveResult> {
+    const n = this.nrows;
+    const exchange = (this.exchange ??= new SharedArrayBuffer(exchangeBytes(this.ncols)));
+    resetExchange(exchange);
+    // b and w^2 in shared memory, read by every worker; the result keeps them for sensitivity().
+    const problem = new SharedArrayBuffer(16 * n);
+    const b = new Float64Array(problem, 0, n);
+    const w2 = new Float64Array(problem, 8 * n, n);
+    b.set(p.b);
+    w2.set(p.w2);
+    const holders = this.owners.flatMap(({ lo, hi }, w) => (hi > lo ? [this.loadedOn.get(w)!] : []));
+    let failure: { error: unknown } | null = null;
+    const stop = (error: unknown) => {
+      failure ??= { error };
+      abortExchange(exchange);
+    };
+    const onAbort = () => stop(new HyperregError("ERR_ABORTED", "the solve was aborted by its AbortSignal"));
+    p.signal?.addEventListener("abort", onAbort);
+    // Reports come on a channel of their own: the result may overtake them, so it waits for all.
+    let reported = 0;
+    let heard = () => {};
+    const channel = p.onIteration === undefined ? null : new MessageChannel();
+    if (channel !== null) {
+      channel.port1.onmessage = (ev: MessageEvent<IterationInfo>) => {
+        reported++;
+        heard();
+        if (failure !== null) return;
+        try {
+          p.onIteration!(ev.data);
+        } catch (e) {
+          stop(e);
+        }
+      };
+    }
+    const { A: _A, threads: _threads, b: _b, w2: _w2, signal: _signal, onIteration: _onIteration, ...input } = p;
+    const shape = { nrows: n, ncols: this.ncols, nnz: this.nnz, rowNnzSquares: this.rowNnzSquares, threads: this.pool.threads };
+    try {
+      const answers = await Promise.allSettled(
+        holders.map((slot, w) => {
+          const port = w === 0 && channel !== null ? Comlink.transfer(channel.port2, [channel.port2]) : undefined;
+          return slot.request((api) => api.solve(this.id, { ...input, setupMs: performance.now() - t0 }, exchange, problem, w, holders.length, shape, port)).catch((e: unknown) => {
+            abortExchange(exchange);
+            throw e;
+          });
+        }),
+      );
+      if (failure !== null) throw (failure as { error: unknown }).error;
+      // The worker that failed, not the peers it stopped (they answer ERR_ABORTED, maybe sooner).
+      const errors = answers.flatMap((a) => (a.status === "rejected" ? [a.reason as unknown] : []));
+      if (errors.length > 0) throw errors.find((e) => !(e instanceof HyperregError && e.code === "ERR_ABORTED")) ?? errors[0];
+      const result = (answers[0] as PromiseFulfilledResult<SolveResult>).value;
+      while (channel !== null && reported < result.history.length && failure === null) await new Promise<void>((resolve) => (heard = resolve));
+      if (failure !== null) throw (failure as { error: unknown }).error;
+      return withProblem(result, { ...p, b, w2 });
+    } finally {
+      p.signal?.removeEventListener("abort", onAbort);
+      channel?.port1.close();
+    }
   }
 
   /** Runs `work` on this model's engine after every earlier request on the model has finished. */

@@ -51,6 +51,8 @@ async function solveWithFrames({ generate, options, returnProblem = false }) {
     x: result ? Array.from(result.x) : null,
     iterations: result?.iterations,
     threads: result?.threads,
+    // The static server sends COOP and COEP: the page has SharedArrayBuffer, so a pool solves inside its workers.
+    isolated: globalThis.crossOriginIsolated === true,
     solveMs,
     maxFrameGapMs,
     frames,

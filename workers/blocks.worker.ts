@@ -35,12 +35,13 @@ function model(id: number): BlockSet {
   return set;
 }
 
-async function dense(d: number): Promise<DenseWork> {
-  let w = denseWork.get(d);
+/** The dense work for dimension d in `cache`, made on first use. */
+async function dense(d: number, cache = denseWork): Promise<DenseWork> {
+  let w = cache.get(d);
   if (w === undefined) {
     if (kernels === null) throw new HyperregError("ERR_INTERNAL", "the worker was not initialised");
     w = new DenseWork(await createKernels(kernels), d);
-    denseWork.set(d, w);
+    cache.set(d, w);
   }
   return w;
 }
@@ -141,12 +142,7 @@ const api: BlocksWorkerApi = {
     guarded(async () => {
       const engine = new SharedEngine(model(id), exchange, worker, workers, shape, request);
       try {
-        let w = solveDense.get(shape.ncols);
-        if (w === undefined) {
-          if (kernels === null) throw new HyperregError("ERR_INTERNAL", "the worker was not initialised");
-          w = new DenseWork(await createKernels(kernels), shape.ncols);
-          solveDense.set(shape.ncols, w);
-        }
+        const w = await dense(shape.ncols, solveDense);
         const n = shape.nrows;
         const { setupMs, ...rest } = input;
         const p = {

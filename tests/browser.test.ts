@@ -2,7 +2,7 @@
 // The library bundle in headless Chromium (Debian's chromium, driven by playwright-core): it loads and
 // solves bit for bit as in Node, and a solve with threads leaves the page's main thread free to draw.
 import { availableParallelism } from "node:os";
-import { test } from "uvu";
+import { test } from "./uvu.js";
 import * as assert from "uvu/assert";
 // The built bundle, dist/hyperreg.js: the same file the page imports.
 import { csr, generateProblem, solve } from "hyperreg";

@@ -4,7 +4,7 @@
 // comparison draws a curve per Hessian mode, and files from disk load (or report their errors).
 // Screenshots go to .test-out/demo.png and .test-out/demo-compare.png.
 import { mkdirSync } from "node:fs";
-import { test } from "uvu";
+import { test } from "./uvu.js";
 import * as assert from "uvu/assert";
 import type { Page } from "playwright-core";
 import { BrowserSession, type BrowserPage } from "./browser/chromium.js";

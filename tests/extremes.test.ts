@@ -4,12 +4,12 @@
 // and the trivial cosh and sinh cases. Each must give a correct local answer or an honest status
 // whose message says what to change; `converged` is checked everywhere against the gradient
 // recomputed in float64 at the returned x (tests/oracle.ts), in every Hessian mode.
-import { test } from "uvu";
+import { test } from "./uvu.js";
 import * as assert from "uvu/assert";
 import { csrFromDense, generateProblem, HyperregRangeError, solve } from "../src/index.js";
 import type { CsrMatrix, HessianMode, HyperbolicFunction, SolveOptions, SolveResult } from "../src/index.js";
 import { norm } from "./helpers.js";
-import { assertValidResult, type RawProblem, referenceGradient, reported } from "./oracle.js";
+import { assertValidResult, type RawProblem, referenceGradient } from "./oracle.js";
 
 const MODES: HessianMode[] = ["exact", "sketch", "sketch-pcg", "auto"];
 
@@ -84,7 +84,7 @@ function matVec(A: CsrMatrix, x: ArrayLike<number>): Float64Array {
 
 const planted = generateProblem({ family: "gauss", nrows: 60, ncols: 5, f: "exp", seed: 3 });
 
-test("x0 where f(Ax) or its square overflows: status overflow at x0, x = x0, and the message names x0", reported(async () => {
+test("x0 where f(Ax) or its square overflows: status overflow at x0, x = x0, and the message names x0", async () => {
   for (const f of ["exp", "cosh", "sinh"] as const) {
     // |z| beyond 709.8 overflows f itself; between 354.9 and 709.8 only its square (in the loss and B).
     for (const z of [800, 400, -800]) {
@@ -101,9 +101,9 @@ test("x0 where f(Ax) or its square overflows: status overflow at x0, x = x0, and
       }
     }
   }
-}));
+});
 
-test("a full Newton step that overflows: status overflow without the line search, an honest line-search-failed with it", reported(async () => {
+test("a full Newton step that overflows: status overflow without the line search, an honest line-search-failed with it", async () => {
   // One row, w = 0, b = 1e6, x0 = -20: B < 0 there, so the step uses the Gauss-Newton weight
   // exp(2z) ~ 4e-18, and the step, g / exp(2z) ~ 5e14, sends z far past 709.8.
   const p: RawProblem = { f: "exp", A: csrFromDense([[1]]), b: [1e6], w: 0 };
@@ -119,9 +119,9 @@ test("a full Newton step that overflows: status overflow without the line search
     assert.match(r.message, "w > 0");
     assert.ok(Number.isFinite(r.loss));
   }
-}));
+});
 
-test("b from 1e-150 to 1e150 with w above the certificate: converged in every mode, vouched for by the float64 gradient", reported(async () => {
+test("b from 1e-150 to 1e150 with w above the certificate: converged in every mode, vouched for by the float64 gradient", async () => {
   for (const f of ["exp", "cosh", "sinh"] as const) {
     const base = generateProblem({ family: "gauss", nrows: 60, ncols: 5, f, seed: 3 });
     for (const scale of [1e-150, 1e-100, 1e-50, 1e-10, 1, 1e10, 1e50, 1e100, 1e150]) {
@@ -139,15 +139,15 @@ test("b from 1e-150 to 1e150 with w above the certificate: converged in every mo
       }
     }
   }
-}));
+});
 
-test("b mixing 1e-150 and 1e150 across rows converges, with x vouched for", reported(async () => {
+test("b mixing 1e-150 and 1e150 across rows converges, with x vouched for", async () => {
   const b = planted.b.map((v, i) => v * (i % 3 === 0 ? 1e150 : i % 3 === 1 ? 1e-150 : 1));
   const w = b.map((v) => Math.sqrt(phi("exp", v) * 1.05 + 0.1));
   for (const r of await everyMode({ f: "exp", A: planted.A, b, w }, {}, "mixed scales")) assert.is(r.status, "converged", r.message);
-}));
+});
 
-test("b beyond the double range of the loss: status overflow, and the message says b, not x0 or A, must change", reported(async () => {
+test("b beyond the double range of the loss: status overflow, and the message says b, not x0 or A, must change", async () => {
   const A = csrFromDense([[1], [0.5]]);
   for (const r of await everyMode({ f: "exp", A, b: [1e160, 1], w: 1 }, {}, "b = 1e160")) {
     assert.is(r.status, "overflow");
@@ -167,9 +167,9 @@ test("b beyond the double range of the loss: status overflow, and the message sa
       if (r.status === "overflow") assert.match(r.message, "divide b by its sum");
     }
   }
-}));
+});
 
-test("weights whose square overflows, and more columns than a d x d factor can hold, are typed errors naming the argument", reported(async () => {
+test("weights whose square overflows, and more columns than a d x d factor can hold, are typed errors naming the argument", async () => {
   const A = csrFromDense([[1], [0.5]]);
   for (const w of [1e155, [1, 1e200]]) {
     try {
@@ -190,7 +190,7 @@ test("weights whose square overflows, and more columns than a d x d factor can h
     assert.is((e as HyperregRangeError).code, "ERR_INVALID_VALUE");
     assert.is((e as HyperregRangeError).details.argument, "A.ncols");
   }
-}));
+});
 
 /** Rows of a small dense A with a repeated column and a column that is the sum of two others (rank 2 of 4). */
 function rankDeficient(n: number): number[][] {
@@ -201,7 +201,7 @@ function rankDeficient(n: number): number[][] {
   });
 }
 
-test("rank-deficient A with w > 0 on some rows only: converged, with the loss of the full-rank problem it reduces to", reported(async () => {
+test("rank-deficient A with w > 0 on some rows only: converged, with the loss of the full-rank problem it reduces to", async () => {
   const n = 40;
   const rows = rankDeficient(n);
   // b < 0 on the rows without weight keeps B = 2u^2 - b u > 0 there: the loss is convex, so every
@@ -217,9 +217,9 @@ test("rank-deficient A with w > 0 on some rows only: converged, with the loss of
     const loss = referenceGradient(p, r.x).loss;
     assert.ok(Math.abs(loss - reduced.loss) <= 1e-10 * reduced.loss, `loss ${loss} vs ${reduced.loss}`);
   }
-}));
+});
 
-test("an all-zero column: converged, that coordinate left at x0, the loss of the problem without it", reported(async () => {
+test("an all-zero column: converged, that coordinate left at x0, the loss of the problem without it", async () => {
   const rows = Array.from({ length: 30 }, (_, i) => [Math.sin(i), 0, Math.cos(1.3 * i), 1]);
   const b = rows.map((_, i) => 1 + 0.5 * Math.sin(0.7 * i));
   const p: RawProblem = { f: "exp", A: csrFromDense(rows), b, w: 1 };
@@ -231,9 +231,9 @@ test("an all-zero column: converged, that coordinate left at x0, the loss of the
     const loss = referenceGradient(p, r.x).loss;
     assert.ok(Math.abs(loss - without.loss) <= 1e-10 * without.loss, `loss ${loss} vs ${without.loss}`);
   }
-}));
+});
 
-test("w below the certificate: a converged result is a local minimizer (true Hessian PSD at x), reported as local", reported(async () => {
+test("w below the certificate: a converged result is a local minimizer (true Hessian PSD at x), reported as local", async () => {
   // Outliers (b x 10 on every fifth row) with w = 0.1, far below the certificate: at the fit many
   // rows have B_i = 2u^2 - b u + w^2 < 0, so the steps there use Gauss-Newton weights.
   const g = generateProblem({ family: "gauss", nrows: 200, ncols: 6, f: "exp", seed: 5 });
@@ -258,9 +258,9 @@ test("w below the certificate: a converged result is a local minimizer (true Hes
     }
   }
   assert.ok(converged >= starts.length * MODES.length - 2, `only ${converged} converged`);
-}));
+});
 
-test("cosh in the convex regime: from x0 away from 0 every mode returns x = 0 to within ||grad|| / (margin * lambda_min(A^T A))", reported(async () => {
+test("cosh in the convex regime: from x0 away from 0 every mode returns x = 0 to within ||grad|| / (margin * lambda_min(A^T A))", async () => {
   const A = planted.A;
   const b = planted.b.map((v) => Math.min(v, 3.5));
   // For b <= 4, B = 2c^2 - b c - 1 + w^2 >= w^2 - (b - 1) (c = cosh z >= 1): the loss is strongly
@@ -276,9 +276,9 @@ test("cosh in the convex regime: from x0 away from 0 every mode returns x = 0 to
     const g = referenceGradient(p, r.x);
     assert.ok(norm(r.x) <= (g.gradNorm + g.slack) / mu, `||x|| = ${norm(r.x)} > ||grad|| / mu = ${g.gradNorm / mu}`);
   }
-}));
+});
 
-test("rescaled sinh: loss 0 at x = 0 from any x0, and the message says so", reported(async () => {
+test("rescaled sinh: loss 0 at x = 0 from any x0, and the message says so", async () => {
   const p: RawProblem = { problem: "rescaled", f: "sinh", A: planted.A, b: planted.b, w: 0.5 };
   const x0 = [1, -1, 0.5, 0.2, 0.3];
   const start = referenceGradient(p, x0).loss;
@@ -288,9 +288,9 @@ test("rescaled sinh: loss 0 at x = 0 from any x0, and the message says so", repo
     // Near x = 0 the loss is quadratic; a gradient below 1e-8 of its start leaves a loss below 1e-10 of it.
     assert.ok(referenceGradient(p, r.x).loss <= 1e-10 * start, `loss ${referenceGradient(p, r.x).loss} from ${start}`);
   }
-}));
+});
 
-test("rescaled cosh is even: from x0 and -x0 the losses agree and the answers mirror each other", reported(async () => {
+test("rescaled cosh is even: from x0 and -x0 the losses agree and the answers mirror each other", async () => {
   const p: RawProblem = { problem: "rescaled", f: "cosh", A: planted.A, b: planted.b.map((v) => v / 60), w: 0.5 };
   const x0 = [0.4, -0.3, 0.2, 0.1, -0.2];
   for (const hessian of MODES) {
@@ -304,9 +304,9 @@ test("rescaled cosh is even: from x0 and -x0 the losses agree and the answers mi
     assert.ok(Object.is(a.loss, m.loss), `${hessian}: ${a.loss} vs ${m.loss}`);
     assert.equal([...a.x], [...m.x].map((v) => -v));
   }
-}));
+});
 
-test("the plain sketch on a one-hot A, where a draw can keep no row of a column, still converges", reported(async () => {
+test("the plain sketch on a one-hot A, where a draw can keep no row of a column, still converges", async () => {
   // With these seeds the second step's sample used to miss column 0 (its JL scores came out far
   // too low), the model needed a diagonal shift of 1e-12 max(diag), and the 6e9-long step failed
   // every line-search trial on this strongly convex problem.
@@ -320,6 +320,6 @@ test("the plain sketch on a one-hot A, where a draw can keep no row of a column,
     assertValidResult(r, p, `one-hot ${nrows} x ${ncols}`);
     assert.is(r.status, "converged", r.message);
   }
-}));
+});
 
 test.run();

@@ -6,11 +6,11 @@
 // fail with that defect's code; a case with none must succeed and give the answer an independent
 // computation here expects (the parsed matrix, the canonical CSR, a gradient that vouches for
 // `converged`). The counts are fixed, so the run tries the same cases every time.
-import { test } from "uvu";
+import { test } from "./uvu.js";
 import * as assert from "uvu/assert";
 import { csr, formatMatrixMarket, HyperregParseError, HyperregRangeError, HyperregTypeError, parseMatrixMarket, parseVector, solve } from "../src/index.js";
 import type { CsrMatrix, HessianMode, HyperbolicFunction, ProblemKind, SolveOptions, SolveResult } from "../src/index.js";
-import { assertTypedError, assertValidResult, changedAt, deepSnapshot, Random, type RawCsr, type RawProblem, reported } from "./oracle.js";
+import { assertTypedError, assertValidResult, changedAt, deepSnapshot, Random, type RawCsr, type RawProblem } from "./oracle.js";
 
 const PARSER_CASES = 20000;
 const CSR_CASES = 10000;
@@ -311,7 +311,7 @@ function checkParsed(out: CsrMatrix | Float64Array, what: string): void {
   assert.equal([...again.indptr, ...again.indices, ...again.data], [...out.indptr, ...out.indices, ...out.data], `${what}: format/parse round trip differs`);
 }
 
-test(`Matrix Market and vector readers: ${PARSER_CASES} generated and mutated texts end in a valid parse or a ParseError naming a line`, reported(() => {
+test(`Matrix Market and vector readers: ${PARSER_CASES} generated and mutated texts end in a valid parse or a ParseError naming a line`, () => {
   const rand = new Random(20240611);
   const outcomes = { exact: 0, parsed: 0, rejected: 0 };
   for (let c = 0; c < PARSER_CASES; c++) {
@@ -359,9 +359,9 @@ test(`Matrix Market and vector readers: ${PARSER_CASES} generated and mutated te
   // The mix must exercise both ends: a fuzzer that only ever rejects (or only accepts) tests little.
   assert.ok(outcomes.exact > PARSER_CASES / 5 && outcomes.rejected > PARSER_CASES / 5, JSON.stringify(outcomes));
   console.log(`# parser cases: ${JSON.stringify(outcomes)}`);
-}));
+});
 
-test("the readers refuse what is not a string with ERR_INVALID_TYPE", reported(() => {
+test("the readers refuse what is not a string with ERR_INVALID_TYPE", () => {
   for (const text of [undefined, null, 42, {}, [], new Uint8Array(3), Symbol.iterator]) {
     for (const reader of [parseMatrixMarket, parseVector]) {
       try {
@@ -374,9 +374,9 @@ test("the readers refuse what is not a string with ERR_INVALID_TYPE", reported((
     }
     counts.parser += 2;
   }
-}));
+});
 
-test("a size line of a few bytes cannot make the reader allocate gigabytes", reported(() => {
+test("a size line of a few bytes cannot make the reader allocate gigabytes", () => {
   // Each of these used to allocate 8-16 GB of row pointers for empty rows; now a typed error at once.
   for (const text of ["%%MatrixMarket matrix coordinate real general\n2000000000 1 0\n", "%%MatrixMarket matrix array real general\n2000000000 0\n", "%%MatrixMarket matrix coordinate pattern symmetric\n100000000 100000000 1\n1 1\n"]) {
     try {
@@ -392,7 +392,7 @@ test("a size line of a few bytes cannot make the reader allocate gigabytes", rep
   const A = parseMatrixMarket("%%MatrixMarket matrix coordinate real general\n1000000 3 1\n1000000 2 5\n");
   assert.is(A.nrows, 1e6);
   assert.is(A.indptr[1e6], 1);
-}));
+});
 
 // ---------------------------------------------------------------------------------------------
 // csr() and solve() arguments
@@ -529,7 +529,7 @@ function expectCsr(A: CsrMatrix, input: RawCsr, what: string): void {
   assert.equal([...A.data], expected.data, `${what}: data`);
 }
 
-test(`csr(): ${CSR_CASES} generated arguments, with planted defects, give the canonical matrix or the defect's code`, reported(() => {
+test(`csr(): ${CSR_CASES} generated arguments, with planted defects, give the canonical matrix or the defect's code`, () => {
   const rand = new Random(77);
   const outcomes = { built: 0, rejected: 0 };
   for (let c = 0; c < CSR_CASES; c++) {
@@ -576,7 +576,7 @@ test(`csr(): ${CSR_CASES} generated arguments, with planted defects, give the ca
   counts.csr += CSR_CASES;
   assert.ok(outcomes.built > CSR_CASES / 10 && outcomes.rejected > CSR_CASES / 2, JSON.stringify(outcomes));
   console.log(`# csr cases: ${JSON.stringify(outcomes)}`);
-}));
+});
 
 const isNumberArray = (v: unknown): v is ArrayLike<unknown> =>
   Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView) && !(v instanceof BigInt64Array) && !(v instanceof BigUint64Array));
@@ -740,7 +740,7 @@ function asRawProblem(p: Record<string, unknown>): RawProblem {
   return { problem: p.problem as ProblemKind, f: p.f as HyperbolicFunction, A: p.A as RawCsr, b: p.b as ArrayLike<number>, w: p.w as number | ArrayLike<number> };
 }
 
-test(`solve(): ${SOLVE_CASES} generated problems, with planted defects, give a valid result or the defect's code, and modify nothing`, reported(async () => {
+test(`solve(): ${SOLVE_CASES} generated problems, with planted defects, give a valid result or the defect's code, and modify nothing`, async () => {
   const rand = new Random(4242);
   const outcomes: Record<string, number> = { rejected: 0 };
   let worstSlack = 0;
@@ -799,9 +799,9 @@ test(`solve(): ${SOLVE_CASES} generated problems, with planted defects, give a v
   // the tolerance it guards (a caller's absolute tol of 1e-14 may be below the rounding itself).
   assert.ok(sharp >= 0.95 * defaultTol, `the rounding allowance was below tol / 10 in only ${sharp} of ${defaultTol} converged cases with the default tol`);
   console.log(`# solve cases: ${JSON.stringify(outcomes)}; rounding allowance <= tol / 10 in ${sharp} of ${defaultTol} converged with the default tol (largest over all ${converged}: ${worstSlack.toExponential(2)} tol)`);
-}));
+});
 
-test("the checks above fail where they should: a modified input, a converged that the gradient does not vouch for", reported(async () => {
+test("the checks above fail where they should: a modified input, a converged that the gradient does not vouch for", async () => {
   const input = { A: { indptr: Int32Array.from([0, 1]), data: [1, Number.NaN] }, w: 0.5 };
   const before = deepSnapshot(input);
   assert.is(changedAt(input, before), null);
@@ -823,12 +823,12 @@ test("the checks above fail where they should: a modified input, a converged tha
     objection = (e as Error).message;
   }
   assert.match(objection, "moved: converged, but ||grad|| at the returned x");
-}));
+});
 
-test("report the number of cases tried", reported(() => {
+test("report the number of cases tried", () => {
   console.log(`# fuzz: ${counts.parser} parser cases, ${counts.csr + counts.solve} argument cases (csr ${counts.csr}, solve ${counts.solve})`);
   assert.is(counts.parser, PARSER_CASES + 14 + 3);
   assert.is(counts.csr + counts.solve, CSR_CASES + SOLVE_CASES);
-}));
+});
 
 test.run();

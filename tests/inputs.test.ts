@@ -3,7 +3,7 @@
 // and vector readers and writers. Every error is checked for its class, its code, and a message
 // that names the argument and the value; every call is checked to leave the caller's arrays alone.
 import { readFileSync } from "node:fs";
-import { test } from "uvu";
+import { test } from "./uvu.js";
 import * as assert from "uvu/assert";
 import { csr, csrFromCoo, csrFromDense, nnz, toVector, toWeights } from "../src/csr.js";
 import { HyperregParseError, HyperregRangeError, HyperregTypeError } from "../src/errors.js";

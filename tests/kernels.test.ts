@@ -6,7 +6,7 @@
 // LAPACK info on failure, overflow status, and finite differences of the loss the weights come from.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { test } from "uvu";
+import { test } from "./uvu.js";
 import * as assert from "uvu/assert";
 import { newKernels } from "../src/kernel-module.js";
 import { F_CODE } from "../src/kernels.js";

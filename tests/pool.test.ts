@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { pathToFileURL } from "node:url";
-import { test } from "uvu";
+import { test } from "./uvu.js";
 import * as assert from "uvu/assert";
 import { createPool, generateProblem, HyperregError, HyperregRangeError, sensitivity, solve } from "../src/index.js";
 import type { HessianMode, IterationInfo, SolveResult } from "../src/index.js";

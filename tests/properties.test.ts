@@ -3,12 +3,12 @@
 // converges (vouched for by the float64 gradient of tests/oracle.ts); permuting the rows of A,
 // with b and w, leaves the loss at the answer unchanged to 1e-10; and the answer is the same bits
 // in the calling thread and on pools of 1, 2 and 3 workers.
-import { test } from "uvu";
+import { test } from "./uvu.js";
 import * as assert from "uvu/assert";
 import { createPool, csr, generateProblem } from "../src/index.js";
 import type { CsrMatrix, Family, HessianMode, HyperbolicFunction, IterationInfo, Pool, ProblemKind, SolveOptions } from "../src/index.js";
 import { solve } from "../src/index.js";
-import { assertValidResult, Random, type RawProblem, reported } from "./oracle.js";
+import { assertValidResult, Random, type RawProblem } from "./oracle.js";
 
 const PROBLEMS = 300;
 const THREADS = [1, 2, 3];
@@ -64,7 +64,7 @@ function makeCase(rand: Random, k: number): Case {
   return { what: `problem ${k}: ${kind} ${f} ${family} ${nrows} x ${ncols} (seed ${seed}), ${hessian}, blockNnz ${blockNnz}`, problem: { problem: kind, f, A: g.A, b: g.b, w: g.w }, options };
 }
 
-test(`${PROBLEMS} random certified problems converge, keep their loss under row permutations and give the same bits on 0-3 threads`, reported(async () => {
+test(`${PROBLEMS} random certified problems converge, keep their loss under row permutations and give the same bits on 0-3 threads`, async () => {
   const rand = new Random(31337);
   const pools: Pool[] = await Promise.all(THREADS.map((threads) => createPool({ threads })));
   const tally = { converged: 0, identical: 0, worstPermuted: 0 };
@@ -111,6 +111,6 @@ test(`${PROBLEMS} random certified problems converge, keep their loss under row 
     await Promise.all(pools.map((p) => p.close()));
   }
   console.log(`# properties: ${tally.converged} problems converged, ${tally.identical} bit-identical on threads 0, ${THREADS.join(", ")}; largest relative loss change under a row permutation ${tally.worstPermuted.toExponential(2)}`);
-}));
+});
 
 test.run();

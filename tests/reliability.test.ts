@@ -9,12 +9,12 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { pathToFileURL } from "node:url";
-import { test } from "uvu";
+import { test } from "./uvu.js";
 import * as assert from "uvu/assert";
 import { createPool, generateProblem, HyperregError, HyperregRangeError, solve } from "../src/index.js";
 import type { CsrMatrix, Model, Pool, SolveOptions, SolveResult } from "../src/index.js";
 import { loadFixture, relativeError } from "./helpers.js";
-import { assertValidResult, Random, reported } from "./oracle.js";
+import { assertValidResult, Random } from "./oracle.js";
 
 /** The promised bound from a fault (or its trigger) to the rejection; the measured times are printed. */
 const WITHIN_MS = 1000;
@@ -75,7 +75,7 @@ const endless: SolveOptions = { hessian: "sketch", eps: 0.9, lineSearch: false, 
 
 let reference: SolveResult;
 
-test("setup: the reference solve, checked, and the process's own thread count", reported(async () => {
+test("setup: the reference solve, checked, and the process's own thread count", async () => {
   // Warm up what starts threads lazily (a pool, the kernel compilation), then count.
   const warm = await createPool({ threads: 1 });
   await warm.close();
@@ -84,7 +84,7 @@ test("setup: the reference solve, checked, and the process's own thread count", 
   reference = await solve({ ...midProblem, A: mid.A }, midOptions);
   assertValidResult(reference, { f: "exp", A: mid.A, b: mid.b, w: mid.w }, "reference");
   assert.is(reference.status, "converged");
-}));
+});
 
 /**
  * The pool answers with the reference bits, with every worker alive and no thread left over. With
@@ -106,7 +106,7 @@ async function assertHealthy(pool: Pool, model: Model, what: string, diedLate = 
   await assertWorkerThreads(THREADS, what);
 }
 
-test("a worker killed from outside at a random moment mid-solve: ERR_WORKER_CRASHED within a second, then the reference bits", reported(async () => {
+test("a worker killed from outside at a random moment mid-solve: ERR_WORKER_CRASHED within a second, then the reference bits", async () => {
   const rand = new Random(2024);
   const pool = await createPool({ threads: THREADS });
   try {
@@ -143,9 +143,9 @@ test("a worker killed from outside at a random moment mid-solve: ERR_WORKER_CRAS
     await pool.close();
   }
   await assertWorkerThreads(0, "after close");
-}));
+});
 
-test("a Wasm trap in a worker's kernel: ERR_WORKER_CRASHED with the trap's message within a second; the worker is replaced", reported(async () => {
+test("a Wasm trap in a worker's kernel: ERR_WORKER_CRASHED with the trap's message within a second; the worker is replaced", async () => {
   const pool = await createPool({ threads: THREADS });
   try {
     const model = await pool.load(mid.A);
@@ -167,9 +167,9 @@ test("a Wasm trap in a worker's kernel: ERR_WORKER_CRASHED with the trap's messa
     await pool.close();
   }
   await assertWorkerThreads(0, "after close");
-}));
+});
 
-test("every fault kind at a seeded random request of a solve: the promised error within a second, then the reference bits", reported(async () => {
+test("every fault kind at a seeded random request of a solve: the promised error within a second, then the reference bits", async () => {
   const rand = new Random(99);
   const pool = await createPool({ threads: THREADS });
   try {
@@ -210,9 +210,9 @@ test("every fault kind at a seeded random request of a solve: the promised error
     await pool.close();
   }
   await assertWorkerThreads(0, "after close");
-}));
+});
 
-test("a worker script that fails to load, at the start or as a replacement: ERR_WORKER_CRASHED within a second, nothing left running", reported(async () => {
+test("a worker script that fails to load, at the start or as a replacement: ERR_WORKER_CRASHED within a second, nothing left running", async () => {
   const dir = mkdtempSync(`${tmpdir()}/hyperreg-reliability-`);
   try {
     const throwing = pathToFileURL(`${dir}/throws.mjs`);
@@ -255,9 +255,9 @@ test("a worker script that fails to load, at the start or as a replacement: ERR_
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}));
+});
 
-test("abort at a seeded random moment: ERR_ABORTED within a second, in the calling thread, on a pool and with solve({ threads })", reported(async () => {
+test("abort at a seeded random moment: ERR_ABORTED within a second, in the calling thread, on a pool and with solve({ threads })", async () => {
   const rand = new Random(7);
   const pool = await createPool({ threads: THREADS });
   try {
@@ -291,9 +291,9 @@ test("abort at a seeded random moment: ERR_ABORTED within a second, in the calli
     await pool.close();
   }
   await assertWorkerThreads(0, "after close");
-}));
+});
 
-test("close() at a seeded random moment: the solve in flight rejects with ERR_ABORTED within a second, and every worker ends", reported(async () => {
+test("close() at a seeded random moment: the solve in flight rejects with ERR_ABORTED within a second, and every worker ends", async () => {
   const rand = new Random(11);
   for (let round = 0; round < 10; round++) {
     const pool = await createPool({ threads: THREADS });
@@ -309,7 +309,7 @@ test("close() at a seeded random moment: the solve in flight rejects with ERR_AB
     await assertWorkerThreads(0, `round ${round}`);
     assertCode((await outcome(model.solve(midProblem, midOptions), 0)).error, "ERR_ABORTED", "a solve after close()");
   }
-}));
+});
 
 /** The main thread's heap once collectable garbage is gone (Comlink frees proxies from finalizers, a turn later). */
 async function settledHeap(): Promise<number> {
@@ -323,7 +323,7 @@ async function settledHeap(): Promise<number> {
   return process.memoryUsage().heapUsed;
 }
 
-test("1000 back-to-back solves on one pool: every one the reference bits, heap and workers flat", reported(async () => {
+test("1000 back-to-back solves on one pool: every one the reference bits, heap and workers flat", async () => {
   const fx = loadFixture("reg-exp-sparse");
   const pool = await createPool({ threads: THREADS });
   try {
@@ -359,9 +359,9 @@ test("1000 back-to-back solves on one pool: every one the reference bits, heap a
     await pool.close();
   }
   await assertWorkerThreads(0, "after close");
-}));
+});
 
-test("50 concurrent solves on one pool, five models: every one the bits of its sequential run, heap and workers flat", reported(async () => {
+test("50 concurrent solves on one pool, five models: every one the bits of its sequential run, heap and workers flat", async () => {
   const names = ["reg-exp-gauss", "reg-exp-sparse", "reg-sinh-sparse", "res-exp-gauss", "reg-exp-tiny"];
   const fixtures = names.map(loadFixture);
   const pool = await createPool({ threads: THREADS });
@@ -399,14 +399,14 @@ test("50 concurrent solves on one pool, five models: every one the bits of its s
     await pool.close();
   }
   await assertWorkerThreads(0, "after close");
-}));
+});
 
-test("report the fault latencies", reported(() => {
+test("report the fault latencies", () => {
   for (const [kind, ms] of Object.entries(latencies)) {
     const sorted = [...ms].sort((a, b) => a - b);
     console.log(`# ${kind}: ${ms.length} rejections, median ${sorted[sorted.length >> 1]!.toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms`);
   }
   assert.ok(Object.keys(latencies).length >= 8);
-}));
+});
 
 test.run();

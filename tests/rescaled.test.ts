@@ -2,7 +2,7 @@
 // The rescaled problem (math.md section 2): its gradient and Hessian against finite differences and a
 // dense float64 reference, the solver against the scipy fixtures in every Hessian mode, the hard case
 // near a good fit, the degenerate cases, and the block-order reductions.
-import { test } from "uvu";
+import { test } from "./uvu.js";
 import * as assert from "uvu/assert";
 import { csr, rng, solve } from "../src/index.js";
 import type { CsrMatrix, HessianMode, HyperbolicFunction, SolveResult } from "../src/index.js";

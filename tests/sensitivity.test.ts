@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // sensitivity(result, db): the predicted first-order move of x* against solving again at b + db, for both
 // problems, and the facade's checks.
-import { test } from "uvu";
+import { test } from "./uvu.js";
 import * as assert from "uvu/assert";
 import { rng, sensitivity, solve } from "../src/index.js";
 import type { SolveProblem } from "../src/index.js";

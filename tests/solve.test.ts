@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The solver against fixtures from an independent solver (scipy: exact Newton, dense Cholesky,
 // run to ||grad|| <= 1e-11), in every Hessian mode.
-import { test } from "uvu";
+import { test } from "./uvu.js";
 import * as assert from "uvu/assert";
 import { csr, csrFromDense, generateProblem, solve } from "../src/index.js";
 import type { HessianMode, SolveResult } from "../src/index.js";

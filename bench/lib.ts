@@ -25,6 +25,12 @@ export function median(xs: readonly number[]): number {
 
 /** Median milliseconds per contender over `rounds` interleaved rounds after `warmup` rounds. */
 export async function race(contenders: readonly Contender[], rounds: number, warmup = 2): Promise<Map<string, number>> {
+  const times = await raceRounds(contenders, rounds, warmup);
+  return new Map([...times].map(([k, v]) => [k, median(v)]));
+}
+
+/** Milliseconds per contender and round, for ratios paired within a round (they share its load). */
+export async function raceRounds(contenders: readonly Contender[], rounds: number, warmup = 2): Promise<Map<string, number[]>> {
   const times = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
   for (let r = 0; r < warmup + rounds; r++) {
     // Rotate the order so no contender always runs right after the same one.
@@ -37,7 +43,7 @@ export async function race(contenders: readonly Contender[], rounds: number, war
       if (r >= warmup) times.get(c.name)!.push(dt);
     }
   }
-  return new Map([...times].map(([k, v]) => [k, median(v)]));
+  return times;
 }
 
 export function line(fields: Record<string, string | number>): void {

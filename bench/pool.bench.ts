@@ -5,7 +5,7 @@
 // calling thread. `--threads=1,2,4,8,16` sets the counts (default 1,2); `--big` uses nnz >= 1e8.
 import { createPool, generateProblem } from "../src/index.js";
 import type { Model, Pool, SolveResult } from "../src/index.js";
-import { collectGarbage, line, median, quick, race } from "./lib.js";
+import { collectGarbage, line, median, quick, raceRounds } from "./lib.js";
 
 const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const counts = (arg("threads") ?? "1,2").split(",").map(Number);
@@ -110,28 +110,50 @@ async function scale(all: Seat[], once: (s: Seat) => Promise<unknown>) {
   await Promise.all(all.map((s) => s.pool.close()));
 }
 
-// The pool's per-step overhead: whole solves with one worker against the calling thread, both
-// with A resident (a threads: 0 pool), same bits, nnz >= 1e6: the worker pays for messages,
-// partials per block and their reduction.
+// The pool's overhead: solves with one worker against the calling thread, both with A resident (a
+// threads: 0 pool), same bits, nnz >= 1e6. A solve in the worker pays once for its request, the copy
+// of b and w^2 and the result's way back, and per step for the hand-over of every pass's partials.
+// Both run the same Newton loop, whose history times every step where it runs: the steps' sum
+// compared between the two is the per-step overhead, and what the wall time adds to it is the
+// per-solve cost.
 for (const nrows of quick ? [25_000] : [25_000, 50_000, 250_000]) {
   const { A, b, w, f } = generateProblem({ family: "gauss", nrows, ncols: 40, f: "exp", seed: 5 });
   const nnz = A.indptr[A.nrows]!;
-  const pools = [await createPool({ threads: 0 }), await createPool({ threads: 1 })];
+  const pools = await Promise.all([createPool({ threads: 0 }), createPool({ threads: 1 })]);
   const [here, worker] = await Promise.all(pools.map((p) => p.load(A)));
   for (const hessian of ["exact", "sketch-pcg"] as const) {
     const reference = await here!.solve({ f, b, w }, { hessian });
+    const seats = [["calling thread", here!], ["1 worker", worker!]] as const;
+    const stepsMs = new Map<string, number[]>(seats.map(([who]) => [who, []]));
     const last = new Map<string, SolveResult>();
-    const times = await race(
-      [
-        { name: "calling thread", run: async () => last.set("calling thread", await here!.solve({ f, b, w }, { hessian })) },
-        { name: "1 worker", run: async () => last.set("1 worker", await worker!.solve({ f, b, w }, { hessian })) },
-      ],
-      // Short solves on a shared machine: many rounds for a stable median.
-      quick ? rounds : 25,
-    );
+    const contenders = seats.map(([who, model]) => ({
+      name: who,
+      run: async () => {
+        const r = await model.solve({ f, b, w }, { hessian });
+        last.set(who, r);
+        stepsMs.get(who)!.push(r.history.slice(1).reduce((sum, h) => sum + h.ms, 0));
+      },
+    }));
+    // Short solves on a shared machine: many rounds, and every ratio taken within one round.
+    const paired = quick ? 5 : 31;
+    const wall = await raceRounds(contenders, paired);
     for (const [who, r] of last) if (!r.x.every((v, i) => Object.is(v, reference.x[i]))) throw new Error(`${who} ${hessian}: x differs`);
-    const [l, p] = [times.get("calling thread")!, times.get("1 worker")!];
-    line({ case: `step overhead ${A.nrows}x${A.ncols} nnz=${nnz} ${hessian}`, steps: reference.iterations, calling_thread_ms: l, one_worker_ms: p, overhead: `${(100 * (p / l - 1)).toFixed(1)}%` });
+    // The warm-up rounds' step sums come first.
+    const steps = (who: string) => stepsMs.get(who)!.slice(-paired);
+    const [t, s] = [(who: string) => wall.get(who)!, steps];
+    const perRound = (fn: (i: number) => number) => median(t("1 worker").map((_, i) => fn(i)));
+    const ratio = (x: (who: string) => number[]) => `${(100 * (perRound((i) => x("1 worker")[i]! / x("calling thread")[i]!) - 1)).toFixed(1)}%`;
+    const rest = (who: string, i: number) => t(who)[i]! - s(who)[i]!;
+    line({
+      case: `pool overhead ${A.nrows}x${A.ncols} nnz=${nnz} ${hessian}`,
+      steps: reference.iterations,
+      calling_thread_ms: median(t("calling thread")),
+      one_worker_ms: median(t("1 worker")),
+      solve_overhead: ratio(t),
+      step_ms: `${(median(s("calling thread")) / reference.iterations).toFixed(2)}/${(median(s("1 worker")) / reference.iterations).toFixed(2)}`,
+      step_overhead: ratio(s),
+      per_solve_ms: perRound((i) => rest("1 worker", i) - rest("calling thread", i)),
+    });
   }
   await Promise.all(pools.map((p) => p.close()));
 }

@@ -643,7 +643,7 @@ function assertWeightsMatch(f: number, z: Float64Array, b: Float64Array, w2: Flo
   const n = z.length;
   const got = wasmHypweights(f, z, b, w2, modify);
   const want = ref.dhypweights(f, n, z, b, w2, modify);
-  // f(z) and f'(z) come from different (musl vs fdlibm) exp/cosh/sinh, each within 1 ulp; a 1-ulp change of
+  // f(z) and f'(z) come from different exp/cosh/sinh (musl or hyperbolic.ts vs fdlibm), within a few ulps; an ulp of
   // f moves r = (f - b) f' + w2 z by about ulp (|f| + |b|) |f'|, so the scales are those sums of |terms|.
   const scaleR = new Float64Array(n);
   const scaleB = new Float64Array(n);
@@ -1095,7 +1095,7 @@ test("dresrows matches u = f(z), u' = f'(z), the centred weights r, u' b and sum
         const want = ref.dresrows(f, n, z, b, w2, alpha0, cb0);
         const what = `${F_NAME[f]} n=${n}`;
         assert.is(info, 0, `${what}: info`);
-        // Different libm (musl vs fdlibm), each within 1 ulp.
+        // Different libm (musl, or hyperbolic.ts for cosh and sinh, vs fdlibm), each within a few ulps.
         assertClose(read(outs[0]!, n), want.u, abs(want.u), `${what}: u`);
         assertClose(read(outs[1]!, n), want.up, abs(want.up), `${what}: u'`);
         const v = Float64Array.from(want.u, (u, i) => Math.abs(u) + Math.abs(alpha0 * b[i]!));
@@ -1116,6 +1116,37 @@ test("dresrows matches u = f(z), u' = f'(z), the centred weights r, u' b and sum
       assert.is(ref.dresrows(f, 4, z, b, b, 0, 0).info, 3, `${F_NAME[f]}: reference overflow row`);
     });
   }
+});
+
+test("cosh and sinh from one exponential (hyperbolic.ts) are within 3 ulps of Math's, with the signs of zero", () => {
+  // dresrows with f = sinh writes u = sinh z and u' = cosh z. The points: zeros and subnormals, both
+  // sides of |z| = 1 where the series hands over to the exponential, and |z| up to 350 (u^2 finite).
+  const rng = new Rng(52);
+  const edge = [0, -0, 5e-324, -1e-300, 1e-8, -0.5, 1 - 2 ** -53, -(1 - 2 ** -53), 1, -1, 1 + 2 ** -52, 20, -350];
+  const z = Float64Array.from([...edge, ...Array.from({ length: 4000 }, (_, i) => (i % 2 ? -1 : 1) * (i < 2000 ? rng.uniform(0, 2) : Math.exp(rng.uniform(-20, Math.log(350)))))]);
+  const n = z.length;
+  scoped(() => {
+    const [u, up] = [arena.allocF64(n), arena.allocF64(n)];
+    const zeros = arena.putF64(new Float64Array(n));
+    const info = k.dresrows(F_CODE.sinh, n, arena.putF64(z), zeros, zeros, 0, 0, u, up, arena.allocF64(n), arena.allocF64(n), arena.putF64([0, 0, 0, 0]));
+    assert.is(info, 0, "no overflow");
+    const [s, c] = [read(u, n), read(up, n)];
+    let worst = 0;
+    for (let i = 0; i < n; i++) {
+      for (const [got, want, name] of [[s[i]!, Math.sinh(z[i]!), "sinh"], [c[i]!, Math.cosh(z[i]!), "cosh"]] as const) {
+        if (want === 0) {
+          if (!Object.is(got, want)) assert.unreachable(`${name}(${z[i]}) = ${got}, want ${want}`);
+          continue;
+        }
+        // An ulp near |want|, and the subnormals' fixed spacing below the normal range.
+        const ulps = Math.abs(got - want) / Math.max(Number.EPSILON * Math.abs(want), Number.MIN_VALUE);
+        worst = Math.max(worst, ulps);
+        if (!(ulps <= 3)) assert.unreachable(`${name}(${z[i]}) = ${got}, Math's ${want}: ${ulps.toFixed(2)} ulps`);
+      }
+    }
+    // Not every point rounds alike: the bound is met, not trivially.
+    assert.ok(worst > 0, "some point differs from Math's in the last place");
+  });
 });
 
 test("dcsrresgrad gives the bits of dcsrmv, dresrows and dcsrmtv3 one after another, across its runs of rows", () => {

@@ -20,7 +20,7 @@ import { hypweightsOn } from "./dhypweights";
  *   out[3]            f64  written, as in dhypweights
  *
  * Returns 0, or i + 1 for the first row whose loss term or Hessian weight is not finite.
- * Complexity: one pass over the block's nonzeros (O(nrows + nnz)), one or two exponentials a row.
+ * Complexity: one pass over the block's nonzeros (O(nrows + nnz)), one exponential a row (cosh and sinh share it: hyperbolic.ts).
  * see: dcsrmv, dhypweights, dcsrmtv.
  */
 export function dcsrhypgrad(

@@ -21,7 +21,7 @@ import { dresrows } from "./dresrows";
  *   out[4]            f64  written (from zeros), as in dresrows
  *
  * Returns 0, or i + 1 for the first row whose terms are not finite.
- * Complexity: one pass over the block's nonzeros (O(nrows + nnz)), one or two exponentials a row.
+ * Complexity: one pass over the block's nonzeros (O(nrows + nnz)), one exponential a row (cosh and sinh share it: hyperbolic.ts).
  * see: dcsrmv, dresrows, dcsrmtv3, dcsrhypgrad (the regularized loss's pass).
  */
 export function dcsrresgrad(

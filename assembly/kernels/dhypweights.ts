@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+import { coshSinh, SINH } from "../hyperbolic";
 
 /** f codes shared with src/kernels.ts. f'' = f for exp; cosh and sinh swap roles in f'. */
 export const F_EXP = 0;
@@ -20,7 +21,7 @@ export const F_SINH = 2;
  *
  * Returns 0, or i + 1 for the first row whose loss term or Hessian weight is not finite
  * (f(z) overflows double near z = 709.8 and its square near z = 354.9).
- * Complexity: O(n) with one or two exponentials per row.
+ * Complexity: O(n) with one exponential per row (cosh and sinh share it: hyperbolic.ts).
  */
 export function dhypweights(f: i32, n: i32, z: usize, b: usize, w2: usize, r: usize, B: usize, out: usize, modify: i32): i32 {
   store<f64>(out, 0.0);
@@ -49,12 +50,12 @@ export function dhypweights(f: i32, n: i32, z: usize, b: usize, w2: usize, r: us
       up = u;
       upp = u;
     } else if (f == F_COSH) {
-      u = Math.cosh(zi);
-      up = Math.sinh(zi);
+      u = coshSinh(zi);
+      up = SINH;
       upp = u;
     } else {
-      u = Math.sinh(zi);
-      up = Math.cosh(zi);
+      up = coshSinh(zi);
+      u = SINH;
       upp = u;
     }
     const res = u - load<f64>(b + o);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+import { coshSinh, SINH } from "../hyperbolic";
 import { F_EXP, F_COSH } from "./dhypweights";
 
 /**
@@ -25,7 +26,7 @@ import { F_EXP, F_COSH } from "./dhypweights";
  *
  * Returns 0, or i + 1 for the first row where u^2, u'^2, v^2 or r is not finite (the loss squares u
  * and the Hessian u': exp and cosh overflow beyond |z| = 354.9 there).
- * Complexity: O(n), one or two exponentials per row.
+ * Complexity: O(n), one exponential per row (cosh and sinh share it: hyperbolic.ts).
  */
 export function dresrows(
   f: i32, n: i32, z: usize, b: usize, w2: usize, alpha0: f64, cb0: f64,
@@ -44,11 +45,11 @@ export function dresrows(
       ui = Math.exp(zi);
       upi = ui;
     } else if (f == F_COSH) {
-      ui = Math.cosh(zi);
-      upi = Math.sinh(zi);
+      ui = coshSinh(zi);
+      upi = SINH;
     } else {
-      ui = Math.sinh(zi);
-      upi = Math.cosh(zi);
+      upi = coshSinh(zi);
+      ui = SINH;
     }
     const bi = load<f64>(b + o);
     const wi = load<f64>(w2 + o);

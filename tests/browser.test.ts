@@ -80,7 +80,7 @@ test("a solve with threads keeps the main thread's animation frames under 50 ms"
   assert.ok(r.isolated, `the page is cross-origin isolated (the solve runs inside the workers); ${context}`);
   const error = relativeError(x, node.x);
   assert.ok(error <= 1e-9, `x differs from the solve in Node by ${error} (relative); ${context}`);
-  console.log(`# longest frame gap ${r.maxFrameGapMs.toFixed(1)} ms over ${r.frames} frames, ${r.solveMs.toFixed(0)} ms solve on ${r.threads} workers`);
+  console.log(`# longest frame gap ${r.maxFrameGapMs.toFixed(1)} ms over ${r.frames} frames, ${r.solveMs.toFixed(0)} ms solve on ${r.threads} worker${r.threads === 1 ? "" : "s"}`);
   assert.ok(r.maxFrameGapMs <= 50, `the longest gap between frames was ${r.maxFrameGapMs.toFixed(1)} ms during a ${r.solveMs.toFixed(0)} ms solve with result.threads = ${r.threads}`);
   const expected = Math.floor((r.solveMs / 1000) * 10);
   assert.ok(r.frames >= expected, `${r.frames} frames during a ${r.solveMs.toFixed(0)} ms solve; expected at least ${expected}`);

@@ -138,21 +138,21 @@ for (const nrows of quick ? [25_000] : [25_000, 50_000, 250_000]) {
     const paired = quick ? 5 : 31;
     const wall = await raceRounds(contenders, paired);
     for (const [who, r] of last) if (!r.x.every((v, i) => Object.is(v, reference.x[i]))) throw new Error(`${who} ${hessian}: x differs`);
-    // The warm-up rounds' step sums come first.
-    const steps = (who: string) => stepsMs.get(who)!.slice(-paired);
-    const [t, s] = [(who: string) => wall.get(who)!, steps];
-    const perRound = (fn: (i: number) => number) => median(t("1 worker").map((_, i) => fn(i)));
-    const ratio = (x: (who: string) => number[]) => `${(100 * (perRound((i) => x("1 worker")[i]! / x("calling thread")[i]!) - 1)).toFixed(1)}%`;
-    const rest = (who: string, i: number) => t(who)[i]! - s(who)[i]!;
+    const wallMs = (who: string) => wall.get(who)!;
+    // stepsMs also holds the warm-up rounds, first.
+    const stepMs = (who: string) => stepsMs.get(who)!.slice(-paired);
+    const perRound = (fn: (i: number) => number) => median(Array.from({ length: paired }, (_, i) => fn(i)));
+    const overhead = (ms: (who: string) => number[]) => `${(100 * (perRound((i) => ms("1 worker")[i]! / ms("calling thread")[i]!) - 1)).toFixed(1)}%`;
+    const outsideSteps = (who: string, i: number) => wallMs(who)[i]! - stepMs(who)[i]!;
     line({
       case: `pool overhead ${A.nrows}x${A.ncols} nnz=${nnz} ${hessian}`,
       steps: reference.iterations,
-      calling_thread_ms: median(t("calling thread")),
-      one_worker_ms: median(t("1 worker")),
-      solve_overhead: ratio(t),
-      step_ms: `${(median(s("calling thread")) / reference.iterations).toFixed(2)}/${(median(s("1 worker")) / reference.iterations).toFixed(2)}`,
-      step_overhead: ratio(s),
-      per_solve_ms: perRound((i) => rest("1 worker", i) - rest("calling thread", i)),
+      calling_thread_ms: median(wallMs("calling thread")),
+      one_worker_ms: median(wallMs("1 worker")),
+      solve_overhead: overhead(wallMs),
+      step_ms: seats.map(([who]) => (median(stepMs(who)) / reference.iterations).toFixed(2)).join("/"),
+      step_overhead: overhead(stepMs),
+      per_solve_ms: perRound((i) => outsideSteps("1 worker", i) - outsideSteps("calling thread", i)),
     });
   }
   await Promise.all(pools.map((p) => p.close()));

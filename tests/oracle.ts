@@ -66,24 +66,6 @@ export function assertTypedError(e: unknown, what: string, codes?: readonly stri
   assert.ok(err.message.length > 0, `${what}: empty message`);
 }
 
-/**
- * Wraps a test handler so that a hyperreg error escaping it fails the test with its message. uvu
- * formats a failure's `details` as a string, and hyperreg's errors carry an object there: the
- * formatter would throw and uvu would end the suite, reporting neither this failure nor the tests after it.
- */
-export function reported<T>(handler: () => Promise<T> | T): () => Promise<T> {
-  return async () => {
-    try {
-      return await handler();
-    } catch (e) {
-      if (!isHyperregError(e)) throw e;
-      const plain = new Error(`${e.name} ${e.code}: ${e.message}`);
-      if (e.stack !== undefined) plain.stack = `${plain.message}\n${e.stack.split("\n").slice(1).join("\n")}`;
-      throw plain;
-    }
-  };
-}
-
 /** A deep copy of arrays, typed arrays and plain objects; anything else (functions, signals) by reference. */
 export function deepSnapshot(value: unknown): unknown {
   if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return (value as unknown as { slice(): unknown }).slice();

@@ -135,6 +135,34 @@ function randomCsr(rng: Rng, nrows: number, ncols: number): Csr {
   return { nrows, ncols, Ap, Aj: Int32Array.from(cols), Ax, kinds };
 }
 
+/**
+ * Dense rows in the layout the fused passes take apart: a first stretch of rows over all ncols
+ * columns, a second over the contiguous columns [2, ncols - 1), then random rows, so that some runs of
+ * rows are dense (the row-pipelined path), some change pattern inside, and some are sparse.
+ */
+function denseRowsCsr(rng: Rng, nrows: number, ncols: number): Csr {
+  const tail = randomCsr(rng, nrows - Math.floor((3 * nrows) / 4), ncols);
+  const Ap = new Int32Array(nrows + 1);
+  const cols: number[] = [];
+  const kinds: string[] = [];
+  for (let i = 0; i < nrows; i++) {
+    if (i < nrows / 2) {
+      for (let c = 0; c < ncols; c++) cols.push(c);
+      kinds.push(`run${ncols % 4}`);
+    } else if (i < Math.floor((3 * nrows) / 4)) {
+      for (let c = 2; c < ncols - 1; c++) cols.push(c);
+      kinds.push(`run${(ncols - 3) % 4}`);
+    } else {
+      const t = i - Math.floor((3 * nrows) / 4);
+      for (let p = tail.Ap[t]!; p < tail.Ap[t + 1]!; p++) cols.push(tail.Aj[p]!);
+      kinds.push(tail.kinds[t]!);
+    }
+    Ap[i + 1] = cols.length;
+  }
+  const Ax = Float64Array.from(cols, () => (rng.next() < 0.05 ? 0 : rng.uniform(-1, 1)));
+  return { nrows, ncols, Ap, Aj: Int32Array.from(cols), Ax, kinds };
+}
+
 // nrows = 1, ncols = d = 1, tiny and medium blocks.
 const SHAPES: ReadonlyArray<readonly [number, number]> = [
   [1, 1], [1, 4], [1, 9], [2, 3], [5, 1], [7, 8], [17, 5], [33, 19], [64, 40], [40, 64],
@@ -695,12 +723,15 @@ test("dhypweights matches the reference for exp, cosh and sinh, with z near 0, n
 /**
  * A kernel that fuses a pass's parts by runs of rows against its parts called one after another over
  * the whole block, on 2000 rows of up to 17 nonzeros (about 15000, so the kernels' runs of 8192 split
- * the block), for every f, at x and at 400 x (overflow on a few rows past the first run, reported as
+ * the block) and on 2000 rows that are mostly dense (denseRowsCsr), for every f, at x and at 400 x (overflow on a few rows past the first run, reported as
  * the first such row + 1): the same info and the same bits in every output.
  */
 function checkFusedPass(seed: number, b: (rng: Rng) => number, run: (A: Csr, x: Float64Array, b: Float64Array, w2: Float64Array, f: number, fused: boolean) => { info: number } & Record<string, number | Float64Array>): void {
   const rng = new Rng(seed);
-  const A = randomCsr(rng, 2000, 40);
+  for (const A of [randomCsr(rng, 2000, 40), denseRowsCsr(rng, 2000, 40)]) checkFusedPassOn(rng, A, b, run);
+}
+
+function checkFusedPassOn(rng: Rng, A: Csr, b: (rng: Rng) => number, run: (A: Csr, x: Float64Array, b: Float64Array, w2: Float64Array, f: number, fused: boolean) => { info: number } & Record<string, number | Float64Array>): void {
   assert.ok(A.Ap[A.nrows]! > 8192, "the block spans more than one run");
   const x = rng.vector(A.ncols);
   const bv = Float64Array.from({ length: A.nrows }, () => b(rng));

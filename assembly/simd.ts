@@ -61,6 +61,52 @@
   return s;
 }
 
+/**
+ * Returns ddot(n, x, y) and does q_c[k] += a_c * p[k] for c = 0, 1, 2, with the bits of ddot and of
+ * three daxpy calls, in one loop (ddotAxpy with the three outputs of the rescaled pass).
+ */
+// @ts-ignore: decorator
+@inline export function ddotAxpy3(n: i32, x: usize, y: usize, a0: f64, a1: f64, a2: f64, p: usize, q0: usize, q1: usize, q2: usize): f64 {
+  const v0 = f64x2.splat(a0);
+  const v1 = f64x2.splat(a1);
+  const v2 = f64x2.splat(a2);
+  let acc0 = f64x2.splat(0.0);
+  let acc1 = f64x2.splat(0.0);
+  let k = 0;
+  for (; k + 4 <= n; k += 4) {
+    const o = <usize>k << 3;
+    acc0 = f64x2.add(acc0, f64x2.mul(v128.load(x + o), v128.load(y + o)));
+    acc1 = f64x2.add(acc1, f64x2.mul(v128.load(x + o, 16), v128.load(y + o, 16)));
+    const pa = v128.load(p + o);
+    const pb = v128.load(p + o, 16);
+    v128.store(q0 + o, f64x2.add(v128.load(q0 + o), f64x2.mul(v0, pa)));
+    v128.store(q0 + o, f64x2.add(v128.load(q0 + o, 16), f64x2.mul(v0, pb)), 16);
+    v128.store(q1 + o, f64x2.add(v128.load(q1 + o), f64x2.mul(v1, pa)));
+    v128.store(q1 + o, f64x2.add(v128.load(q1 + o, 16), f64x2.mul(v1, pb)), 16);
+    v128.store(q2 + o, f64x2.add(v128.load(q2 + o), f64x2.mul(v2, pa)));
+    v128.store(q2 + o, f64x2.add(v128.load(q2 + o, 16), f64x2.mul(v2, pb)), 16);
+  }
+  for (; k + 2 <= n; k += 2) {
+    const o = <usize>k << 3;
+    acc0 = f64x2.add(acc0, f64x2.mul(v128.load(x + o), v128.load(y + o)));
+    const pa = v128.load(p + o);
+    v128.store(q0 + o, f64x2.add(v128.load(q0 + o), f64x2.mul(v0, pa)));
+    v128.store(q1 + o, f64x2.add(v128.load(q1 + o), f64x2.mul(v1, pa)));
+    v128.store(q2 + o, f64x2.add(v128.load(q2 + o), f64x2.mul(v2, pa)));
+  }
+  acc0 = f64x2.add(acc0, acc1);
+  let s = f64x2.extract_lane(acc0, 0) + f64x2.extract_lane(acc0, 1);
+  for (; k < n; k++) {
+    const o = <usize>k << 3;
+    s += load<f64>(x + o) * load<f64>(y + o);
+    const pk = load<f64>(p + o);
+    store<f64>(q0 + o, load<f64>(q0 + o) + a0 * pk);
+    store<f64>(q1 + o, load<f64>(q1 + o) + a1 * pk);
+    store<f64>(q2 + o, load<f64>(q2 + o) + a2 * pk);
+  }
+  return s;
+}
+
 /** y[k] += a * x[k] for k < n (byte pointers). */
 // @ts-ignore: decorator
 @inline export function daxpy(n: i32, a: f64, x: usize, y: usize): void {

@@ -352,7 +352,9 @@ test("dcsrmtv3 accumulates three products y_c += A^T v_c in one pass, with the b
 
 test("dcsrsymv accumulates y += A^T diag(D) A v with zero and negative weights", () => {
   const rng = new Rng(3);
-  for (const A of randomBlocks(rng)) {
+  // Mostly dense rows as well: pairs of rows whose update waits for the next pair's dots, broken by
+  // rows of weight 0 and by changes of columns.
+  for (const A of [...randomBlocks(rng), denseRowsCsr(rng, 400, 40), denseRowsCsr(rng, 300, 7)]) {
     scoped(() => {
       const D = rng.vector(A.nrows, -1, 2, 0.2);
       const v = rng.vector(A.ncols);

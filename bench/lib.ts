@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Timing helpers: warm-up past tier-up, contenders interleaved round by round (the machine is
-// shared and noisy: absolute times drift, ratios taken in the same rounds hold), medians.
+// shared and noisy: absolute times drift, ratios taken in the same rounds hold), medians; and the
+// bytes a pass over A loads, for bandwidth figures.
+import type { CsrMatrix } from "../src/index.js";
 
 export const quick = process.argv.includes("--quick");
 
@@ -52,4 +54,21 @@ export function line(fields: Record<string, string | number>): void {
       .map(([k, v]) => `${k}=${typeof v === "number" ? (Number.isInteger(v) ? v : v.toPrecision(4)) : v}`)
       .join("  "),
   );
+}
+
+/**
+ * Bytes one pass over A in CSR loads: 8 a nonzero, 4 a row pointer, and the column indices, 4 a
+ * nonzero. hyperreg's kernels (`runs`) read only the first and last index of a row whose columns form
+ * one contiguous run (then the row is one dense stretch): two 64-byte cache lines at most, where a
+ * loop over the indices, the hand-written Newton's, reads them all.
+ */
+export function csrBytes(A: CsrMatrix, runs: boolean): number {
+  let bytes = 4 * (A.nrows + 1);
+  for (let i = 0; i < A.nrows; i++) {
+    const p0 = A.indptr[i]!;
+    const k = A.indptr[i + 1]! - p0;
+    const contiguous = k > 0 && A.indices[p0 + k - 1]! - A.indices[p0]! === k - 1;
+    bytes += 8 * k + (runs && contiguous ? Math.min(4 * k, 128) : 4 * k);
+  }
+  return bytes;
 }

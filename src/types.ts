@@ -133,8 +133,10 @@ export interface SolveResult {
   history: IterationInfo[];
   timings: { totalMs: number; setupMs: number; hessianMs: number; solveMs: number; lineSearchMs: number };
   /**
-   * Full passes over A's nonzeros the solve made (each reads a value and a column index per nonzero,
-   * 12 bytes): with the time, how close a solve came to the machine's memory bandwidth.
+   * Full passes over A's nonzeros the solve made (each reads a value per nonzero, 8 bytes, and its
+   * column index, 4 more, except inside a row whose columns form one contiguous run, where the
+   * kernels read only the first and the last): with the time, how close a solve came to the
+   * machine's memory bandwidth.
    */
   passes: number;
   /** Worker threads that did the passes over A (0: the calling thread). */

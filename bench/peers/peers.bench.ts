@@ -10,9 +10,9 @@
 // loss (1e-8 relative); one that does not is reported as stalled or failed, with its gradient norm,
 // and is not timed again. The others, scipy's runs included, are timed in interleaved rounds
 // (medians; a check run over SLOW_MS is the only timing). Passes over A turn
-// into bytes (12 per nonzero, 4 per row pointer) and, with the best streaming bandwidth that the Wasm
-// dasum kernel reads here (before the first instance and after each), into the fraction of the
-// bandwidth bound a solve reached.
+// into bytes (what each contender's loops load: see csrBytes) and, with the best streaming bandwidth
+// that the Wasm dasum kernel reads here (before the first instance and after each), into the fraction
+// of the bandwidth bound a solve reached.
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -22,7 +22,7 @@ import numeric from "numeric";
 import { createPool, csr, generateProblem, rng, solve } from "../../src/index.js";
 import type { CsrMatrix, GenerateOptions, HessianMode, Model } from "../../src/index.js";
 import { newKernels } from "../../src/kernel-module.js";
-import { collectGarbage, line, median, quick } from "../lib.js";
+import { collectGarbage, csrBytes, line, median, quick } from "../lib.js";
 import { type Instance, matTVec, matVec, norm, Objective, plainNewton } from "./newton.js";
 
 const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -292,7 +292,7 @@ async function matvecVsNative(label: string, A: CsrMatrix, bw1: number) {
     const wasmMs = Math.min(...runs.map((r) => r.wasm));
     const sum = arena.f64(y, A.nrows).reduce((s, v) => s + v, 0);
     const nnz = A.indptr[A.nrows]!;
-    const bytes = 12 * nnz + 4 * (A.nrows + 1) + 8 * A.nrows;
+    const bytes = csrBytes(A, true) + 8 * A.nrows;
     const fields = { case: `dcsrmv ${label} ${A.nrows}x${A.ncols} nnz=${nnz}`, wasm_ms: wasmMs, "GB/s": bytes / wasmMs / 1e6, of_stream: bytes / (wasmMs / 1e3) / bw1 };
     if (runs.some((r) => r.c === null || r.fast === null)) {
       line({ ...fields, native: "no C compiler" });
@@ -370,7 +370,9 @@ async function main() {
     const { A, b, f, problem } = inst;
     const nnz = A.indptr[A.nrows]!;
     const dense = nnz === A.nrows * A.ncols;
-    const bytesPerPass = 12 * nnz + 4 * (A.nrows + 1);
+    // hyperreg's kernels, and loops that read every index (the hand-written Newton, numeric.uncmin's gradient).
+    const kernelBytesPerPass = csrBytes(A, true);
+    const bytesPerPass = csrBytes(A, false);
     const evaluator = new Objective(inst);
     const g = new Float64Array(A.ncols);
     const judge = (x: Float64Array) => {
@@ -397,6 +399,7 @@ async function main() {
           name: `hyperreg ${mode}`,
           peer: false,
           threads: t,
+          bytesPerPass: kernelBytesPerPass,
           run: async () => {
             const r = await models.get(t)!.solve({ problem, f, b, w }, { hessian: mode, tol, x0 });
             return { x: r.x, iterations: r.iterations, passes: r.passes, ownConverged: r.status === "converged", message: mode === "auto" ? `${r.status}, chose ${r.hessian.used}` : r.status };
@@ -484,6 +487,7 @@ async function main() {
       name: "hyperreg auto, one-shot solve()",
       peer: false,
       threads: 2,
+      bytesPerPass: kernelBytesPerPass,
       times: [oneMs],
       run: { x: one.x, iterations: one.iterations, passes: one.passes, ownConverged: one.status === "converged", message: one.status },
       ...oneCheck,
@@ -528,7 +532,7 @@ async function main() {
       autoMs,
       autoUsed: auto.run?.message.replace(/^.*chose /, "") ?? "",
       autoStatus: auto.status,
-      bytesPerSecond: ((auto.run?.passes ?? NaN) * bytesPerPass) / (autoMs / 1e3),
+      bytesPerSecond: ((auto.run?.passes ?? NaN) * kernelBytesPerPass) / (autoMs / 1e3),
     });
     for (const m of models.values()) await m.dispose();
     await scipy?.close();

@@ -5,6 +5,7 @@ export { dcsrmv } from "./kernels/dcsrmv";
 export { dcsrmtv } from "./kernels/dcsrmtv";
 export { dcsrmtv3 } from "./kernels/dcsrmtv3";
 export { dcsrsymv } from "./kernels/dcsrsymv";
+export { dcsrdiag } from "./kernels/dcsrdiag";
 export { dcsrsyrk } from "./kernels/dcsrsyrk";
 export { dcsr_countsketch } from "./kernels/dcsr_countsketch";
 export { dcsrlev } from "./kernels/dcsrlev";

@@ -373,6 +373,33 @@ test("dcsrsymv accumulates y += A^T diag(D) A v with zero and negative weights",
   }
 });
 
+test("dcsrdiag accumulates y += diag(A^T diag(D) A), the diagonal of dcsrsymv's form", () => {
+  const rng = new Rng(31);
+  for (const A of [...randomBlocks(rng), denseRowsCsr(rng, 300, 7)]) {
+    scoped(() => {
+      const D = rng.vector(A.nrows, -1, 2, 0.2);
+      const y0 = rng.vector(A.ncols);
+      const yp = arena.putF64(y0);
+      const p = putCsr(A);
+      k.dcsrdiag(A.nrows, p.Ap, p.Aj, p.Ax, arena.putF64(D), yp);
+      // The diagonal as H e_j: column j of the reference product with the unit vector e_j.
+      const want = y0.slice();
+      const scale = abs(y0);
+      for (let j = 0; j < A.ncols; j++) {
+        const e = new Float64Array(A.ncols);
+        e[j] = 1;
+        const col = new Float64Array(A.ncols);
+        ref.dcsrsymv(A.nrows, A.Ap, A.Aj, A.Ax, D, e, col);
+        want[j]! += col[j]!;
+        const colAbs = new Float64Array(A.ncols);
+        ref.dcsrsymv(A.nrows, A.Ap, A.Aj, abs(A.Ax), abs(D), e, colAbs);
+        scale[j]! += colAbs[j]!;
+      }
+      assertClose(read(yp, A.ncols), want, scale, `dcsrdiag ${A.nrows}x${A.ncols}`);
+    });
+  }
+});
+
 test("dcsrsyrk accumulates the lower triangle of A^T diag(D) A and leaves the upper triangle untouched", () => {
   const rng = new Rng(4);
   for (const A of randomBlocks(rng)) {

@@ -128,6 +128,7 @@ export const PASSES: Record<BlockMethod, number> = {
   sketch: 1,
   sampleGram: 1, // dcsrlev; the sampled rows' Gram is not a pass
   hessVec: 1, // dcsrsymv reads each row once for A v and A^T (D A v)
+  hessDiag: 1, // dcsrdiag
   resGrad: 1, // dcsrresgrad: A x, the row terms and three transposed products in one pass
   resWeigh: 0,
   resSketch: 2, // dcsr_countsketch + dcsrjsketch
@@ -177,6 +178,7 @@ export const VECTOR: Record<BlockMethod, string | null> = {
   sketch: "",
   sampleGram: "gram",
   hessVec: "",
+  hessDiag: "",
   resGrad: "sums",
   resWeigh: null,
   resSketch: "",
@@ -463,6 +465,12 @@ export class BlockSet {
       kept.push({ kept: n });
     });
     return this.scalars(kept, MERGE.sampleGram).map((c, i) => ({ gram: grams[i]!, kept: c.kept }));
+  }
+
+  /** diag(A^T diag(B) A) per block. */
+  hessDiag(modified: boolean): Float64Array[] {
+    const a = this.arena;
+    return this.partials(this.ncols, (r, y) => a.k.dcsrdiag(r.nrows, r.Ap, r.Aj, r.Ax, modified ? r.Bmod : r.B, y));
   }
 
   /** A^T diag(B) A v per block. */

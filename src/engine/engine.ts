@@ -40,7 +40,7 @@ export interface LineValue {
 
 /** The BlockSet methods that return per-block partials (everything but loading and setProblem). */
 export type BlockMethod =
-  | "evaluate" | "exactGram" | "negativeGram" | "sketch" | "sampleGram" | "hessVec"
+  | "evaluate" | "exactGram" | "negativeGram" | "sketch" | "sampleGram" | "hessVec" | "hessDiag"
   | "resGrad" | "resWeigh" | "resSketch" | "resSampleGram";
 
 /** Runs `method` on every block and resolves to the partials in block order. */
@@ -111,6 +111,11 @@ export abstract class BlockEngine implements EngineShape {
 
   async hessVec(v: Float64Array, modified: boolean): Promise<Float64Array> {
     return this.call("hessVec", [v, modified], sumInOrder);
+  }
+
+  /** The diagonal of A^T diag(B) A (the rescaled rank-2 part is not in it: see jacobi in hessian.ts). */
+  async hessDiag(modified: boolean): Promise<Float64Array> {
+    return this.call("hessDiag", [modified], sumInOrder);
   }
 
   // Rescaled regression: a pass at x centred on a nearby point's alpha and <c,b> gives the loss, the

@@ -14,7 +14,7 @@ import type { Certificate, HessianMode, HessianUsed, HyperbolicFunction, Iterati
 export interface NewtonConfig {
   f: HyperbolicFunction;
   requested: HessianMode;
-  /** The model of every step, or, with plainFirst, after CG without a preconditioner gave up. */
+  /** The model of every step, or, with plainFirst, after CG with Jacobi scaling gave up. */
   used: Exclude<HessianUsed, "cg">;
   plainFirst: boolean;
   reason: string;
@@ -228,7 +228,7 @@ export async function newton(engine: Engine, objective: Objective, dense: DenseW
   timings.totalMs = performance.now() - start + setupMs;
   const certificate = cfg.certificate ?? certificateAt(ev);
   const minimizer = certificate.scope === "everywhere" && certificate.holds ? "global" : "local";
-  // What the steps ended on: CG without a preconditioner throughout, or the model it gave way to.
+  // What the steps ended on: CG with Jacobi scaling throughout, or the model it gave way to.
   const used: HessianUsed = stepState.plain ? "cg" : cfg.used;
   message ||= describeStatus(status, { iteration, gradNorm, tol, used, lineSearch: cfg.lineSearch });
   if (status === "converged") message += certificateNote(certificate);
@@ -242,7 +242,7 @@ export async function newton(engine: Engine, objective: Objective, dense: DenseW
     message,
     minimizer,
     certificate,
-    hessian: { requested: cfg.requested, used, reason: stepState.plain || !cfg.plainFirst ? cfg.reason : `${cfg.reason}; CG without a preconditioner contracted slowly at step ${cgGaveUpAt(history)}` },
+    hessian: { requested: cfg.requested, used, reason: stepState.plain || !cfg.plainFirst ? cfg.reason : `${cfg.reason}; CG with Jacobi scaling contracted slowly at step ${cgGaveUpAt(history)}` },
     tol,
     history,
     timings,
@@ -251,7 +251,7 @@ export async function newton(engine: Engine, objective: Objective, dense: DenseW
   };
 }
 
-/** The step where CG without a preconditioner gave way to the fallback model. */
+/** The step where CG with Jacobi scaling gave way to the fallback model. */
 function cgGaveUpAt(history: readonly IterationInfo[]): number {
   return history.find((h) => h.iteration > 0 && h.hessian !== "cg")?.iteration ?? history.length;
 }

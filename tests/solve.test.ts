@@ -157,7 +157,7 @@ test("auto says which Hessian it chose and why", async () => {
   assert.match(r.hessian.reason, /multiply-adds/);
 });
 
-test("auto runs CG without a preconditioner while it contracts fast: every step on a well-conditioned fixture", async () => {
+test("auto runs CG with Jacobi scaling while it contracts fast: every step on a well-conditioned fixture", async () => {
   for (const [name, problem] of [["reg-exp-gauss", "regularized"], ["res-exp-gauss", "rescaled"]] as const) {
     const fx = loadFixture(name);
     const r = await solve({ problem, f: fx.f, A: fx.A, b: fx.b, w: fx.w }, { x0: fx.x0, tol: TOL });
@@ -165,42 +165,56 @@ test("auto runs CG without a preconditioner while it contracts fast: every step 
     assert.ok(Math.abs(r.loss - fx.ref.loss) <= 1e-9 * Math.abs(fx.ref.loss), `${name}: loss ${r.loss} vs ${fx.ref.loss}`);
     assert.ok(relativeError(r.x, fx.ref.x) <= 1e-6, `${name}: x`);
     assert.is(r.hessian.used, "cg", `${name}: ${r.hessian.reason}`);
-    assert.match(r.hessian.reason, /CG without a preconditioner/);
+    assert.match(r.hessian.reason, /CG with Jacobi scaling/);
     for (const h of r.history.slice(1)) {
       assert.is(h.hessian, "cg");
       assert.ok(h.cgIterations! >= 1 && h.sketchRows === null && !h.sketchFresh, `${name} step ${h.iteration}`);
     }
-    // No Gram, no sketch: a pass per CG product and per line-search trial (every step full here), and
-    // the evaluation at x0 (the rescaled one a second time, centred on its own alpha).
+    // No Gram, no sketch: a pass per CG product and per line-search trial (every step full here), the
+    // evaluation at x0 (the rescaled one a second time, centred on its own alpha), and the Jacobi
+    // scaling's pass, at the first step and at most once a step.
     const cg = r.history.reduce((s, h) => s + (h.cgIterations ?? 0), 0);
     assert.ok(r.history.slice(1).every((h) => h.step === 1));
-    assert.is(r.passes, cg + r.iterations + (problem === "rescaled" ? 2 : 1), name);
+    const scalings = r.passes - (cg + r.iterations + (problem === "rescaled" ? 2 : 1));
+    assert.ok(scalings >= 1 && scalings <= r.iterations, `${name}: ${scalings} scaling passes in ${r.iterations} steps`);
   }
 });
 
-test("auto turns from CG without a preconditioner to its fallback for good once CG contracts slowly", async () => {
-  // Skewed columns (reg-exp-medium): the fallback is exact, which takes over from the first step.
-  const fx = loadFixture("reg-exp-medium");
-  const r = await solve({ f: fx.f, A: fx.A, b: fx.b, w: fx.w }, { x0: fx.x0, tol: TOL });
-  check(r, "reg-exp-medium", "auto");
-  assert.is(r.hessian.used, "exact");
-  assert.match(r.hessian.reason, /contracted slowly at step 1/);
-  // The first step gave up after a few CG products; every step took the exact model.
-  assert.ok(r.history[1]!.cgIterations! >= 3 && r.history.slice(2).every((h) => h.cgIterations === null));
-  assert.ok(r.history.slice(1).every((h) => h.hessian === "exact"));
-  // Dense rows with columns scaled over two decades: the fallback is sketch-pcg, whose CG goes on from
-  // where CG without a preconditioner stopped, and which agrees with exact Newton.
-  const d = 60;
-  const g = generateProblem({ family: "gauss", nrows: 40_000, ncols: d, f: "exp", seed: 7 });
-  const data = g.A.data.map((v, k) => v * 10 ** ((2 * g.A.indices[k]!) / (d - 1) - 2));
-  const A = csr({ nrows: g.A.nrows, ncols: d, indptr: g.A.indptr, indices: g.A.indices, data });
-  const auto = await solve({ f: g.f, A, b: g.b, w: g.w });
-  const exact = await solve({ f: g.f, A, b: g.b, w: g.w }, { hessian: "exact" });
+test("auto's Jacobi scaling makes CG exact where the Hessian is diagonal (one-hot rows): one product a step", async () => {
+  const g = generateProblem({ family: "onehot", nrows: 20_000, ncols: 400, f: "exp", seed: 3 });
+  const auto = await solve({ f: g.f, A: g.A, b: g.b, w: g.w });
+  const exact = await solve({ f: g.f, A: g.A, b: g.b, w: g.w }, { hessian: "exact" });
   assert.is(auto.status, "converged", auto.message);
-  assert.is(auto.hessian.used, "sketch-pcg", auto.hessian.reason);
-  const first = auto.history[1]!;
-  assert.ok(first.hessian === "sketch-pcg" && first.sketchFresh && first.cgIterations! > 3, "the preconditioned CG went on in step 1");
+  assert.is(auto.hessian.used, "cg", auto.hessian.reason);
+  // The scaling of x0 solves the first step in one product; later ones take it afresh once a kept
+  // scaling stops fitting the weights, and then one product each.
+  const products = auto.history.slice(1).map((h) => h.cgIterations!);
+  assert.is(products[0], 1);
+  assert.ok(products.slice(2).every((c) => c === 1), `products per step: ${products.join(", ")}`);
   assert.ok(Math.abs(auto.loss - exact.loss) <= 1e-12 * exact.loss && relativeError(auto.x, exact.x) <= 1e-6, "the exact solution");
+});
+
+test("auto turns from CG with Jacobi scaling to its fallback for good once CG contracts slowly", async () => {
+  // Columns that no scaling of columns separates: dense rows replaced by their running sums
+  // (a'_ij = sum over l <= j of a_il, the columns of A0 times a triangle of ones, condition about d^2).
+  // At d = 30 the fallback is exact, which takes over from the first step; at d = 60 sketch-pcg,
+  // whose CG goes on from where the plain CG stopped. Both agree with exact Newton.
+  for (const [d, nrows, fallback] of [[30, 20_000, "exact"], [60, 40_000, "sketch-pcg"]] as const) {
+    const g = generateProblem({ family: "gauss", nrows, ncols: d, f: "exp", seed: 5 });
+    const data = g.A.data.slice();
+    for (let i = 0; i < nrows; i++) for (let k = i * d + 1; k < (i + 1) * d; k++) data[k]! += data[k - 1]!;
+    const A = csr({ nrows, ncols: d, indptr: g.A.indptr, indices: g.A.indices, data });
+    const auto = await solve({ f: g.f, A, b: g.b, w: g.w });
+    const exact = await solve({ f: g.f, A, b: g.b, w: g.w }, { hessian: "exact" });
+    assert.is(auto.status, "converged", auto.message);
+    assert.is(auto.hessian.used, fallback, auto.hessian.reason);
+    assert.match(auto.hessian.reason, /contracted slowly at step 1/);
+    const first = auto.history[1]!;
+    assert.ok(first.hessian === fallback && first.cgIterations! >= 3, `the plain CG gave up in step 1 (${first.cgIterations} products)`);
+    if (fallback === "exact") assert.ok(auto.history.slice(2).every((h) => h.hessian === "exact" && h.cgIterations === null));
+    else assert.ok(first.sketchFresh && first.cgIterations! > 3, "the preconditioned CG went on in step 1");
+    assert.ok(Math.abs(auto.loss - exact.loss) <= 1e-12 * exact.loss && relativeError(auto.x, exact.x) <= 1e-6, `${fallback}: the exact solution`);
+  }
 });
 
 test("the default tolerance is 1e-8 * max(1, ||grad(x0)||)", async () => {

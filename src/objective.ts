@@ -5,7 +5,7 @@
 // and <c,b>, so its pass is centred on those of the point the line starts from (see dresrows), and
 // the Hessian weights of the accepted point take one O(n) request more.
 import type { Engine, Evaluation, LineValue, ResTrial } from "./engine/engine.js";
-import type { ProblemKind } from "./types.js";
+import type { HyperbolicFunction, ProblemKind } from "./types.js";
 
 export interface Objective {
   readonly kind: ProblemKind;
@@ -23,7 +23,7 @@ function along(x: Float64Array, dx: Float64Array, t: number): Float64Array {
   return xt;
 }
 
-export function createObjective(kind: ProblemKind, engine: Engine, b: Float64Array): Objective {
+export function createObjective(kind: ProblemKind, engine: Engine, b: Float64Array, f: HyperbolicFunction): Objective {
   if (kind === "regularized") {
     let last: Evaluation | null = null;
     return {
@@ -51,9 +51,18 @@ export function createObjective(kind: ProblemKind, engine: Engine, b: Float64Arr
   return {
     kind,
     evaluate: async (x) => {
-      // Away from any centre (at x0): a first pass gives alpha and <c,b> here, a second is centred on them.
-      last = await engine.resTrial(x, alpha0, cb0, bb);
-      if (last.overflowRow < 0) last = await engine.resTrial(x, last.alpha, last.cb, bb);
+      if (x.every((v) => v === 0)) {
+        // At x = 0 (the default x0), z = A x is 0 on every row: u = f(0), so alpha = n f(0) and
+        // <c,b> = <u,b> - alpha ||b||^2 = f(0) (<b,1> - n ||b||^2) need no pass.
+        const f0 = f === "sinh" ? 0 : 1;
+        let sb = 0;
+        for (let i = 0; i < b.length; i++) sb += b[i]!;
+        last = await engine.resTrial(x, b.length * f0, f0 * (sb - b.length * bb), bb);
+      } else {
+        // Away from any centre: a first pass gives alpha and <c,b> here, a second is centred on them.
+        last = await engine.resTrial(x, alpha0, cb0, bb);
+        if (last.overflowRow < 0) last = await engine.resTrial(x, last.alpha, last.cb, bb);
+      }
       return accept();
     },
     trial: async (x, dx, t) => {

@@ -168,7 +168,7 @@ export async function sensitivity(result: SolveResult, db: ArrayLike<number>): P
   };
   const exact = await factorAt(async (engine, dense) => {
     await engine.setProblem(F_CODE[f], b, w2, kind === "rescaled");
-    const ev = await createObjective(kind, engine, b).evaluate(x);
+    const ev = await createObjective(kind, engine, b, f).evaluate(x);
     const factored = await factorExact(engine, dense, ev);
     if (factored.shift !== 0 || factored.modified) return null;
     // Inverse iteration: the Rayleigh quotient v^T H^{-1} v rises to 1 / lambda_min.

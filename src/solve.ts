@@ -148,7 +148,7 @@ export async function runNewton(engine: Engine, dense: DenseWork, p: NewtonInput
   }
   return newton(
     engine,
-    createObjective(p.kind, engine, p.b),
+    createObjective(p.kind, engine, p.b, p.f),
     dense,
     {
       f: p.f,

@@ -68,7 +68,7 @@ function denseHessian(f: HyperbolicFunction, rows: number[][], b: Float64Array, 
 async function libraryAt(f: HyperbolicFunction, A: CsrMatrix, b: Float64Array, w2: Float64Array, x: Float64Array, v?: Float64Array, blockNnz?: number) {
   const engine = await LocalEngine.create(A, blockNnz);
   await engine.setProblem(F_CODE[f], b, w2, true);
-  const objective = createObjective("rescaled", engine, b);
+  const objective = createObjective("rescaled", engine, b, f);
   const ev = await objective.evaluate(x);
   const H = withRank2(await engine.exactGram(false), ev);
   const Hv = v === undefined ? null : addRank2Vec(await engine.hessVec(v, false), v, ev);
@@ -191,6 +191,28 @@ test("an evaluation is the same, within rounding, for any row tiling", async () 
   assert.ok(relativeError(rs.p1, rt.p1) <= 1e-13 && relativeError(rs.p2, rt.p2) <= 1e-13, "rank-2 vectors");
   assert.is(rs.minRow, rt.minRow);
   assert.ok(Math.abs(whole.ev.minB - tiled.ev.minB) <= 1e-13 * whole.ev.minB, "min e");
+});
+
+test("at x = 0 the evaluation takes its centre from b with no pass, and agrees with the centre two passes give", async () => {
+  const fx = loadFixture("res-exp-powerlaw");
+  const w2 = fx.w.map((v) => v * v);
+  for (const f of ["exp", "cosh", "sinh"] as const) {
+    const x = new Float64Array(fx.A.ncols);
+    const lib = await libraryAt(f, fx.A, fx.b, w2, x);
+    const before = lib.engine.passes;
+    await lib.objective.evaluate(x);
+    assert.is(lib.engine.passes - before, 1, `${f}: one pass at 0`);
+    // The way away from 0: a pass at any centre, then one centred on what it gives.
+    let bb = 0;
+    for (const v of fx.b) bb += v * v;
+    const first = await lib.engine.resTrial(x, 0, 0, bb);
+    const second = await lib.engine.resTrial(x, first.alpha, first.cb, bb);
+    const ev = await lib.engine.resWeigh(second);
+    const what = `${f}: loss ${lib.ev.loss} vs ${ev.loss}`;
+    assert.ok(Math.abs(lib.ev.loss - ev.loss) <= 1e-13 * Math.abs(ev.loss), what);
+    assert.ok(distance(lib.ev.grad, ev.grad) <= 1e-12 * Math.max(1, norm(ev.grad)), `${f}: gradient`);
+    assert.ok(Math.abs(lib.ev.rescaled!.alpha - ev.rescaled!.alpha) <= 1e-13 * Math.max(1, Math.abs(ev.rescaled!.alpha)), `${f}: alpha`);
+  }
 });
 
 // ---------------------------------------------------------------------------------------------------------

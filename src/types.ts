@@ -26,7 +26,8 @@ export type ProblemKind = "regularized" | "rescaled";
 export type HessianMode = "auto" | "exact" | "sketch" | "sketch-pcg";
 /**
  * The mode an iteration actually used (`auto` resolves to one of these). "cg": Newton-CG on the exact
- * Hessian with no preconditioner, which `auto` runs first while CG contracts fast (never requested).
+ * Hessian scaled by its diagonal (Jacobi), which `auto` runs first while CG contracts fast (never
+ * requested).
  */
 export type HessianUsed = "exact" | "sketch" | "sketch-pcg" | "cg";
 

@@ -400,7 +400,7 @@ export async function newtonStep(engine: Engine, dense: DenseWork, ev: Evaluatio
   if (state.plain) {
     // Below the certificate, the Gauss-Newton weights on those rows: every direction a descent direction.
     const modified = ev.negatives > 0;
-    let fresh = state.jacobi === undefined || state.jacobiEveryStep || state.lastRate > JACOBI_REFRESH_RATE;
+    const fresh = state.jacobi === undefined || state.jacobiEveryStep || state.lastRate > JACOBI_REFRESH_RATE;
     if (fresh) state.jacobi = await jacobi(engine, ev, modified);
     let r = await cg(engine, dense, ev, modified, eta, cfg, { jacobi: state.jacobi! });
     let iterations = r.iterations;
@@ -408,7 +408,7 @@ export async function newtonStep(engine: Engine, dense: DenseWork, ev: Evaluatio
       // The weights moved away from the scaling of an earlier step: retake it, continue, and from
       // now on take it at every step.
       state.jacobi = await jacobi(engine, ev, modified);
-      state.jacobiEveryStep = fresh = true;
+      state.jacobiEveryStep = true;
       r = await cg(engine, dense, ev, modified, eta, cfg, { jacobi: state.jacobi }, r);
       iterations += r.iterations;
     }

@@ -32,9 +32,28 @@ export interface NewtonConfig {
   certificate: Certificate | null;
 }
 
-/** Armijo's sufficient-decrease constant and the backtracking budget. */
+/** Armijo's sufficient-decrease constant and the backtracking budget (each trial at most halves t). */
 const ARMIJO = 1e-4;
 const MAX_BACKTRACKS = 40;
+
+/**
+ * The next trial step after step t failed Armijo's test: the minimizer of the quadratic through the
+ * loss at 0, its slope there and the loss at t, kept within [t / 4, t / 2] (the safeguarded
+ * interpolation of Nocedal and Wright, section 3.5). Where halving spends a trial (a pass) per factor
+ * of two, the fit goes straight to where the loss turns. Along an exponential loss the curvature grows
+ * with the step, so the fit lands below the longest acceptable step; the floor of a quarter keeps it
+ * from cutting a step that is nearly right by 10x. Measured on skewed one-hot rows (the only bench
+ * family that backtracks), halving took 38 passes and 139 at twice the radius; fits floored at a
+ * tenth, 35 and 124 (shorter steps, more of them); at a quarter, 34 and 86. A trial that overflowed
+ * has no loss to fit: it is halved.
+ */
+/** @internal */
+export function backtrack(t: number, loss0: number, slope: number, trial: { loss: number; overflowRow: number }): number {
+  if (trial.overflowRow >= 0 || !Number.isFinite(trial.loss)) return 0.5 * t;
+  const curvature = trial.loss - loss0 - slope * t;
+  const fit = curvature > 0 ? (-slope * t * t) / (2 * curvature) : 0.5 * t;
+  return Math.min(0.5 * t, Math.max(0.25 * t, fit));
+}
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new HyperregError("ERR_ABORTED", "the solve was aborted by its AbortSignal");
@@ -170,7 +189,7 @@ export async function newton(engine: Engine, objective: Objective, dense: DenseW
       let accepted = !cfg.lineSearch ? trial.overflowRow < 0 : trial.overflowRow < 0 && trial.loss <= ev.loss + ARMIJO * t * slope + slack;
       for (let k = 0; cfg.lineSearch && !accepted && k < MAX_BACKTRACKS; k++) {
         throwIfAborted(cfg.signal);
-        t *= 0.5;
+        t = backtrack(t, ev.loss, slope, trial);
         trial = await objective.trial(x, dx, t);
         accepted = trial.overflowRow < 0 && trial.loss <= ev.loss + ARMIJO * t * slope + slack;
       }

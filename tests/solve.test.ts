@@ -5,6 +5,7 @@ import { test } from "./uvu.js";
 import * as assert from "uvu/assert";
 import { csr, csrFromDense, generateProblem, solve } from "../src/index.js";
 import type { HessianMode, SolveResult } from "../src/index.js";
+import { backtrack } from "../src/newton.js";
 import { loadFixture, norm, relativeError, snapshot } from "./helpers.js";
 
 const MODES: HessianMode[] = ["exact", "sketch", "sketch-pcg", "auto"];
@@ -133,6 +134,22 @@ test("a far start whose full steps would overflow still converges with the line 
   const r = await solve({ f: fx.f, A: fx.A, b: fx.b, w: fx.w }, { hessian: "exact", x0, tol: TOL, maxIterations: 500 });
   assert.is(r.status, "converged", r.message);
   assert.ok(Math.abs(r.loss - fx.ref.loss) <= 1e-9 * fx.ref.loss);
+});
+
+test("backtracking goes to the minimizer of the fitted quadratic, within a quarter and a half of the failed step", () => {
+  const loss0 = 10;
+  const slope = -4;
+  // Along phi(t) = loss0 + slope t + c t^2 the fit is exact: its minimizer is -slope / (2 c).
+  const at = (t: number, c: number) => ({ loss: loss0 + slope * t + c * t * t, overflowRow: -1 });
+  assert.ok(Math.abs(backtrack(1, loss0, slope, at(1, 4 / 0.6)) - 0.3) < 1e-15);
+  assert.ok(Math.abs(backtrack(0.5, loss0, slope, at(0.5, 10)) - 0.2) < 1e-15);
+  // A fit below a quarter (an exponential's fast rise) or above a half is clamped.
+  assert.is(backtrack(1, loss0, slope, at(1, 1e6)), 0.25);
+  assert.is(backtrack(1, loss0, slope, at(1, 3)), 0.5);
+  // No curvature to fit, or no loss at all: halve.
+  assert.is(backtrack(1, loss0, slope, { loss: loss0 + slope, overflowRow: -1 }), 0.5);
+  assert.is(backtrack(1, loss0, slope, { loss: Infinity, overflowRow: 7 }), 0.5);
+  assert.is(backtrack(1, loss0, slope, { loss: NaN, overflowRow: -1 }), 0.5);
 });
 
 test("the same seed gives the same x bit for bit; the history records every iteration", async () => {

@@ -749,6 +749,63 @@ test("dhypweights matches the reference for exp, cosh and sinh, with z near 0, n
   }
 });
 
+test("dhypweights and dresrows take f two rows at a time with the scalar bits: each row as when taken alone", () => {
+  const rng = new Rng(23);
+  // Both sides of each bound of the paired paths (exp: 2^-54 <= |z| < 512; cosh and sinh: |z| < 1
+  // by series), subnormal and overflowing results, zeros, and random z over exp's whole range,
+  // paired in every combination.
+  const edges = [0, -0, 2 ** -54, -(2 ** -54), 2 ** -55, 1e-300, 0.9999999999999999, 1, -1, 511.99999999999994, 512, -512, -511.99999999999994, 354.9, 709.78, 709.79, 800, -708.4, -740, -745.2, -800, 1e-17, 0.5];
+  const z: number[] = [];
+  for (const a of edges) for (const c of edges) z.push(a, c);
+  for (let i = 0; i < 3000; i++) z.push(rng.next() < 0.5 ? rng.uniform(-30, 30) : rng.uniform(-760, 720));
+  const n = z.length;
+  const zs = Float64Array.from(z);
+  const b = Float64Array.from({ length: n }, () => rng.uniform(-3, 8));
+  const w2 = Float64Array.from({ length: n }, () => (rng.next() < 0.3 ? 0 : rng.uniform(0, 1.5)));
+  const same = (a: number, c: number) => Object.is(a, c) || (Number.isNaN(a) && Number.isNaN(c));
+  for (const f of FS) {
+    for (const modify of [0, 1]) {
+      const all = wasmHypweights(f, zs, b, w2, modify);
+      let loss = 0;
+      let minB = Infinity;
+      let negatives = 0;
+      let info = 0;
+      for (let i = 0; i < n; i++) {
+        const one = wasmHypweights(f, zs.subarray(i, i + 1), b.subarray(i, i + 1), w2.subarray(i, i + 1), modify);
+        const what = `${F_NAME[f]} row ${i}, z = ${z[i]}, modify=${modify}`;
+        assert.ok(same(all.r[i]!, one.r[0]!), `${what}: r ${all.r[i]} vs ${one.r[0]}`);
+        assert.ok(same(all.B[i]!, one.B[0]!), `${what}: B ${all.B[i]} vs ${one.B[0]}`);
+        loss += one.loss;
+        if (one.minB < minB) minB = one.minB;
+        negatives += one.negatives;
+        if (info === 0 && one.info !== 0) info = i + 1;
+      }
+      const what = `${F_NAME[f]} modify=${modify}`;
+      assert.ok(info > 0, `${what}: some row overflows`);
+      assert.is(all.info, info, `${what}: info`);
+      assert.is(all.negatives, negatives, `${what}: count of B <= 0`);
+      assert.ok(same(all.minB, minB), `${what}: min B`);
+      assert.ok(same(all.loss, loss), `${what}: loss ${all.loss} vs ${loss}`);
+    }
+    scoped(() => {
+      const rows = (from: number, count: number) => {
+        const outs = [0, 1, 2, 3].map(() => arena.allocF64(count));
+        const outp = arena.putF64([0, 0, 0, 0]);
+        const info = k.dresrows(f, count, arena.putF64(zs.subarray(from, from + count)), arena.putF64(b.subarray(from, from + count)), arena.putF64(w2.subarray(from, from + count)), 0.7, -0.2, outs[0]!, outs[1]!, outs[2]!, outs[3]!, outp);
+        return { info, outs: outs.map((p) => read(p, count)) };
+      };
+      const all = rows(0, n);
+      let info = 0;
+      for (let i = 0; i < n; i++) {
+        const one = rows(i, 1);
+        for (let j = 0; j < 4; j++) assert.ok(same(all.outs[j]![i]!, one.outs[j]![0]!), `dresrows ${F_NAME[f]} row ${i}, z = ${z[i]}: output ${j} ${all.outs[j]![i]} vs ${one.outs[j]![0]}`);
+        if (info === 0 && one.info !== 0) info = i + 1;
+      }
+      assert.is(all.info, info, `dresrows ${F_NAME[f]}: info`);
+    });
+  }
+});
+
 /**
  * A kernel that fuses a pass's parts by runs of rows against its parts called one after another over
  * the whole block, on 2000 rows of up to 17 nonzeros (about 15000, so the kernels' runs of 8192 split

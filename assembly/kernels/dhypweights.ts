@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-import { coshSinh, SINH } from "../hyperbolic";
+import { expx2 } from "../exp";
+import { coshSinh, coshSinhx2, SINH, SINH2 } from "../hyperbolic";
 
 /** f codes shared with src/kernels.ts. f'' = f for exp; cosh and sinh swap roles in f'. */
 export const F_EXP = 0;
@@ -40,7 +41,54 @@ export function dhypweights(f: i32, n: i32, z: usize, b: usize, w2: usize, r: us
   let minB = load<f64>(out, 8);
   let negatives = <i32>load<f64>(out, 16);
   let info = 0;
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  // Two rows at a time (expx2, coshSinhx2: the scalar functions' bits): the same operations in the
+  // same order as the loop below, the loss summed row after row, so the bits are the same.
+  const half = f64x2.splat(0.5);
+  const zero = f64x2.splat(0.0);
+  for (; i + 2 <= n; i += 2) {
+    const o = <usize>i << 3;
+    const zi = v128.load(z + o);
+    const wi = v128.load(w2 + o);
+    let u: v128, up: v128, upp: v128;
+    if (f == F_EXP) {
+      u = expx2(zi);
+      up = u;
+      upp = u;
+    } else if (f == F_COSH) {
+      u = coshSinhx2(zi);
+      up = SINH2;
+      upp = u;
+    } else {
+      up = coshSinhx2(zi);
+      u = SINH2;
+      upp = u;
+    }
+    const res = f64x2.sub(u, v128.load(b + o));
+    const gn = f64x2.add(f64x2.mul(up, up), wi);
+    let Bi = f64x2.add(gn, f64x2.mul(res, upp));
+    const li = f64x2.add(f64x2.mul(f64x2.mul(half, res), res), f64x2.mul(f64x2.mul(f64x2.mul(half, wi), zi), zi));
+    // x - x is 0 exactly when x is finite.
+    if (info == 0 && !i64x2.all_true(v128.and(f64x2.eq(f64x2.sub(li, li), zero), f64x2.eq(f64x2.sub(Bi, Bi), zero)))) {
+      const l0 = f64x2.extract_lane(li, 0);
+      const b0 = f64x2.extract_lane(Bi, 0);
+      info = isFinite(l0) && isFinite(b0) ? i + 2 : i + 1;
+    }
+    loss += f64x2.extract_lane(li, 0);
+    loss += f64x2.extract_lane(li, 1);
+    const b0 = f64x2.extract_lane(Bi, 0);
+    const b1 = f64x2.extract_lane(Bi, 1);
+    if (b0 < minB) minB = b0;
+    if (b1 < minB) minB = b1;
+    const low = f64x2.le(Bi, zero);
+    if (v128.any_true(low)) {
+      negatives += select<i32>(1, 0, b0 <= 0.0) + select<i32>(1, 0, b1 <= 0.0);
+      if (modify) Bi = v128.bitselect(gn, Bi, low);
+    }
+    v128.store(r + o, f64x2.add(f64x2.mul(res, up), f64x2.mul(wi, zi)));
+    v128.store(B + o, Bi);
+  }
+  for (; i < n; i++) {
     const o = <usize>i << 3;
     const zi = load<f64>(z + o);
     const wi = load<f64>(w2 + o);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-import { coshSinh, SINH } from "../hyperbolic";
-import { F_EXP, F_COSH } from "./dhypweights";
+import { expx2 } from "../exp";
+import { coshSinh, coshSinhx2, SINH, SINH2 } from "../hyperbolic";
+import { F_COSH, F_EXP } from "./dhypweights";
 
 /**
  * The row terms of the rescaled loss L = 0.5 ||u - <u,1> b||^2 + 0.5 ||w z||^2 at z = A x (math.md
@@ -26,7 +27,7 @@ import { F_EXP, F_COSH } from "./dhypweights";
  *
  * Returns 0, or i + 1 for the first row where u^2, u'^2, v^2 or r is not finite (the loss squares u
  * and the Hessian u': exp and cosh overflow beyond |z| = 354.9 there).
- * Complexity: O(n), one exponential per row (cosh and sinh share it: hyperbolic.ts).
+ * Complexity: O(n), one exponential per row, two rows at a time (cosh and sinh share one: hyperbolic.ts).
  */
 export function dresrows(
   f: i32, n: i32, z: usize, b: usize, w2: usize, alpha0: f64, cb0: f64,
@@ -37,20 +38,46 @@ export function dresrows(
   let vb = load<f64>(out, 16);
   let reg = load<f64>(out, 24);
   let info = 0;
+  {
+    // f and f' first, two rows at a time into u and up (expx2, coshSinhx2: the scalar functions'
+    // bits), read back below from cache.
+    let i = 0;
+    for (; i + 2 <= n; i += 2) {
+      const o = <usize>i << 3;
+      const zi = v128.load(z + o);
+      if (f == F_EXP) {
+        const e = expx2(zi);
+        v128.store(u + o, e);
+        v128.store(up + o, e);
+      } else if (f == F_COSH) {
+        v128.store(u + o, coshSinhx2(zi));
+        v128.store(up + o, SINH2);
+      } else {
+        v128.store(up + o, coshSinhx2(zi));
+        v128.store(u + o, SINH2);
+      }
+    }
+    if (i < n) {
+      const o = <usize>i << 3;
+      const zi = load<f64>(z + o);
+      if (f == F_EXP) {
+        const e = Math.exp(zi);
+        store<f64>(u + o, e);
+        store<f64>(up + o, e);
+      } else if (f == F_COSH) {
+        store<f64>(u + o, coshSinh(zi));
+        store<f64>(up + o, SINH);
+      } else {
+        store<f64>(up + o, coshSinh(zi));
+        store<f64>(u + o, SINH);
+      }
+    }
+  }
   for (let i = 0; i < n; i++) {
     const o = <usize>i << 3;
     const zi = load<f64>(z + o);
-    let ui: f64, upi: f64;
-    if (f == F_EXP) {
-      ui = Math.exp(zi);
-      upi = ui;
-    } else if (f == F_COSH) {
-      ui = coshSinh(zi);
-      upi = SINH;
-    } else {
-      upi = coshSinh(zi);
-      ui = SINH;
-    }
+    const ui = load<f64>(u + o);
+    const upi = load<f64>(up + o);
     const bi = load<f64>(b + o);
     const wi = load<f64>(w2 + o);
     const vi = ui - alpha0 * bi;
@@ -60,8 +87,6 @@ export function dresrows(
     vv += vi * vi;
     vb += vi * bi;
     reg += 0.5 * wi * zi * zi;
-    store<f64>(u + o, ui);
-    store<f64>(up + o, upi);
     store<f64>(r + o, ri);
     store<f64>(upb + o, upi * bi);
   }

@@ -181,3 +181,20 @@
   const s = f64x2.add(f64x2.add(f64x2.mul(t0, t0), f64x2.mul(t1, t1)), f64x2.add(f64x2.mul(t2, t2), f64x2.mul(t3, t3)));
   return f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
 }
+
+/** y[k] += a * (x[k] * x[k]) for x[n], y[n]: a row's share of diag(A^T diag(D) A) (dcsrdiag). */
+// @ts-ignore: decorator
+@inline export function dsqaxpy(n: i32, a: f64, x: usize, y: usize): void {
+  const av = f64x2.splat(a);
+  let k = 0;
+  for (; k + 2 <= n; k += 2) {
+    const o = <usize>k << 3;
+    const v = v128.load(x + o);
+    v128.store(y + o, f64x2.add(v128.load(y + o), f64x2.mul(av, f64x2.mul(v, v))));
+  }
+  for (; k < n; k++) {
+    const o = <usize>k << 3;
+    const v = load<f64>(x + o);
+    store<f64>(y + o, load<f64>(y + o) + a * (v * v));
+  }
+}

@@ -299,7 +299,8 @@ interface CgState {
  * entry is not positive (an empty column, or weights below the certificate).
  */
 async function jacobi(engine: Engine, ev: Evaluation, modified: boolean): Promise<Float64Array | null> {
-  const h = await engine.hessDiag(modified);
+  // The evaluation's pass brought the diagonal when asked (wantsJacobi), for unmodified weights.
+  const h = ev.diag !== undefined && !modified ? ev.diag.slice() : await engine.hessDiag(modified);
   const rs = ev.rescaled;
   for (let j = 0; j < h.length; j++) {
     const hj = h[j]! + (rs === undefined ? 0 : rs.bb * rs.p1[j]! * rs.p1[j]! - 2 * rs.p1[j]! * rs.p2[j]!);
@@ -390,6 +391,14 @@ export function newStepState(plainFirst: boolean): StepState {
   return { plain: plainFirst, jacobi: undefined, jacobiEveryStep: false, built: false, modified: false, rows: null, rateWhenFresh: 0, lastRate: 0, prevGradNorm: 0, prevEta: 0 };
 }
 
+/**
+ * Whether the next step takes a fresh Jacobi scaling: then the evaluation that precedes it (every
+ * line-search trial, since any may be accepted) brings H's diagonal from its own pass.
+ */
+export function wantsJacobi(state: StepState): boolean {
+  return state.plain && (state.jacobi === undefined || state.jacobiEveryStep || state.lastRate > JACOBI_REFRESH_RATE);
+}
+
 /** One Newton direction at the evaluated point. */
 export async function newtonStep(engine: Engine, dense: DenseWork, ev: Evaluation, cfg: StepConfig, iteration: number, state: StepState): Promise<Step> {
   const t0 = performance.now();
@@ -400,7 +409,7 @@ export async function newtonStep(engine: Engine, dense: DenseWork, ev: Evaluatio
   if (state.plain) {
     // Below the certificate, the Gauss-Newton weights on those rows: every direction a descent direction.
     const modified = ev.negatives > 0;
-    const fresh = state.jacobi === undefined || state.jacobiEveryStep || state.lastRate > JACOBI_REFRESH_RATE;
+    const fresh = wantsJacobi(state);
     if (fresh) state.jacobi = await jacobi(engine, ev, modified);
     let r = await cg(engine, dense, ev, modified, eta, cfg, { jacobi: state.jacobi! });
     let iterations = r.iterations;

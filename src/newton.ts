@@ -5,7 +5,7 @@
 import type { DenseWork } from "./dense.js";
 import type { Engine, Evaluation } from "./engine/engine.js";
 import { HyperregError } from "./errors.js";
-import { newStepState, newtonStep, type StepConfig } from "./hessian.js";
+import { newStepState, newtonStep, type StepConfig, wantsJacobi } from "./hessian.js";
 import type { Objective } from "./objective.js";
 import { RecessionWatch } from "./recession.js";
 import { dot, norm2 } from "./vec.js";
@@ -136,14 +136,14 @@ export async function newton(engine: Engine, objective: Objective, dense: DenseW
   };
 
   throwIfAborted(cfg.signal);
-  let ev: Evaluation = await objective.evaluate(x);
+  const stepState = newStepState(cfg.plainFirst);
+  let ev: Evaluation = await objective.evaluate(x, wantsJacobi(stepState));
   let gradNorm = norm2(ev.grad);
   const gradNorm0 = gradNorm;
   const tol = cfg.tol ?? 1e-8 * Math.max(1, Number.isFinite(gradNorm0) ? gradNorm0 : 1);
   notify({ iteration: 0, loss: ev.loss, gradNorm, step: 0, hessian: null, sketchRows: null, sketchFresh: false, cgIterations: null, convexHere: ev.negatives === 0, ms: performance.now() - start });
 
   const stepCfg: StepConfig = { mode: cfg.used, sampleSize: cfg.sampleSize, seed: cfg.seed, tol, gradNorm0, signal: cfg.signal };
-  const stepState = newStepState(cfg.plainFirst);
   let status: Status;
   let message = "";
   let iteration = 0;
@@ -182,7 +182,8 @@ export async function newton(engine: Engine, objective: Objective, dense: DenseW
       const tl = performance.now();
       const slope = dot(ev.grad, dx);
       let t = 1;
-      let trial = await objective.trial(x, dx, t);
+      const diag = wantsJacobi(stepState);
+      let trial = await objective.trial(x, dx, t, diag);
       // Roundoff allowance: near the minimizer a step changes the loss by less than the rounding of
       // its n-term sum (about sqrt(n) ulps of the loss), and Armijo's test would reject it at random.
       const slack = 4 * Math.sqrt(engine.nrows) * Number.EPSILON * Math.abs(ev.loss);
@@ -190,7 +191,7 @@ export async function newton(engine: Engine, objective: Objective, dense: DenseW
       for (let k = 0; cfg.lineSearch && !accepted && k < MAX_BACKTRACKS; k++) {
         throwIfAborted(cfg.signal);
         t = backtrack(t, ev.loss, slope, trial);
-        trial = await objective.trial(x, dx, t);
+        trial = await objective.trial(x, dx, t, diag);
         accepted = trial.overflowRow < 0 && trial.loss <= ev.loss + ARMIJO * t * slope + slack;
       }
       timings.lineSearchMs += performance.now() - tl;

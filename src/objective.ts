@@ -9,10 +9,13 @@ import type { HyperbolicFunction, ProblemKind } from "./types.js";
 
 export interface Objective {
   readonly kind: ProblemKind;
-  /** Evaluates at x. */
-  evaluate(x: Float64Array): Promise<Evaluation>;
-  /** The loss at x + t dx (the bits of x + t dx are what the Newton loop stores when it accepts). */
-  trial(x: Float64Array, dx: Float64Array, t: number): Promise<LineValue>;
+  /**
+   * Evaluates at x. With `diag` the regularized evaluation also brings H's diagonal from its pass
+   * (Evaluation.diag); the rescaled one never does (its weights need alpha, known after the pass).
+   */
+  evaluate(x: Float64Array, diag?: boolean): Promise<Evaluation>;
+  /** The loss at x + t dx (the bits of x + t dx are what the Newton loop stores when it accepts); `diag` as in evaluate, for accept(). */
+  trial(x: Float64Array, dx: Float64Array, t: number, diag?: boolean): Promise<LineValue>;
   /** The evaluation at the last trial's point, once the line search has accepted it. */
   accept(): Promise<Evaluation>;
 }
@@ -28,9 +31,9 @@ export function createObjective(kind: ProblemKind, engine: Engine, b: Float64Arr
     let last: Evaluation | null = null;
     return {
       kind,
-      evaluate: (x) => engine.evaluate(x),
-      trial: async (x, dx, t) => {
-        last = await engine.evaluate(along(x, dx, t));
+      evaluate: (x, diag) => engine.evaluate(x, diag),
+      trial: async (x, dx, t, diag) => {
+        last = await engine.evaluate(along(x, dx, t), diag);
         return { loss: last.overflowRow >= 0 ? Infinity : last.loss, overflowRow: last.overflowRow };
       },
       accept: async () => last!,

@@ -836,22 +836,30 @@ function checkFusedPassOn(rng: Rng, A: Csr, b: (rng: Rng) => number, run: (A: Cs
   }
 }
 
-test("dcsrhypgrad gives the bits of dcsrmv, dhypweights and dcsrmtv one after another, across its runs of rows", () => {
+test("dcsrhypgrad gives the bits of dcsrmv, dhypweights, dcsrmtv and dcsrdiag one after another, across its runs of rows", () => {
   checkFusedPass(14, (rng) => rng.uniform(-3, 8), (A, x, b, w2, f, one) => {
     const p = putCsr(A);
     const xp = arena.putF64(x);
     const [zp, rp, Bp] = [0, 0, 0].map(() => arena.allocF64(A.nrows)) as [number, number, number];
     const gp = arena.allocF64(A.ncols);
+    const diagp = arena.allocF64(A.ncols);
     const outp = arena.allocF64(3);
     let info: number;
     if (one) {
-      info = k.dcsrhypgrad(f, A.nrows, p.Ap, p.Aj, p.Ax, xp, zp, arena.putF64(b), arena.putF64(w2), rp, Bp, gp, outp);
+      // Without the diagonal as well: it must leave every other output as it is.
+      info = k.dcsrhypgrad(f, A.nrows, p.Ap, p.Aj, p.Ax, xp, zp, arena.putF64(b), arena.putF64(w2), rp, Bp, gp, outp, 0);
+      const plain = { z: read(zp, A.nrows), r: read(rp, A.nrows), B: read(Bp, A.nrows), g: read(gp, A.ncols), out: read(outp, 3) };
+      arena.f64(gp, A.ncols).fill(0);
+      assert.is(k.dcsrhypgrad(f, A.nrows, p.Ap, p.Aj, p.Ax, xp, zp, arena.putF64(b), arena.putF64(w2), rp, Bp, gp, outp, diagp), info);
+      const withDiag = { z: read(zp, A.nrows), r: read(rp, A.nrows), B: read(Bp, A.nrows), g: read(gp, A.ncols), out: read(outp, 3) };
+      for (const [key, v] of Object.entries(plain)) assert.ok(v.every((t, i) => Object.is(t, withDiag[key as keyof typeof withDiag][i])), `${key} moved with diag`);
     } else {
       k.dcsrmv(A.nrows, p.Ap, p.Aj, p.Ax, xp, zp);
       info = k.dhypweights(f, A.nrows, zp, arena.putF64(b), arena.putF64(w2), rp, Bp, outp, 0);
       k.dcsrmtv(A.nrows, p.Ap, p.Aj, p.Ax, rp, gp);
+      k.dcsrdiag(A.nrows, p.Ap, p.Aj, p.Ax, Bp, diagp);
     }
-    return { info, z: read(zp, A.nrows), r: read(rp, A.nrows), B: read(Bp, A.nrows), g: read(gp, A.ncols), out: read(outp, 3) };
+    return { info, z: read(zp, A.nrows), r: read(rp, A.nrows), B: read(Bp, A.nrows), g: read(gp, A.ncols), diag: read(diagp, A.ncols), out: read(outp, 3) };
   });
 });
 

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+import { dsqaxpy } from "../simd";
 
 /**
  * y += diag(A^T diag(D) A) for a CSR row block: y_j += sum_i D_i a_ij^2, the diagonal of the Gram
@@ -20,20 +21,7 @@ export function dcsrdiag(nrows: i32, Ap: usize, Aj: usize, Ax: usize, D: usize, 
     if (len > 0 && di != 0.0) {
       const j0 = load<i32>(Aj + (<usize>start << 2));
       if (load<i32>(Aj + (<usize>(end - 1) << 2)) - j0 == len - 1) {
-        const row = Ax + (<usize>start << 3);
-        const yr = y + (<usize>j0 << 3);
-        const dv = f64x2.splat(di);
-        let k = 0;
-        for (; k + 2 <= len; k += 2) {
-          const o = <usize>k << 3;
-          const a = v128.load(row + o);
-          v128.store(yr + o, f64x2.add(v128.load(yr + o), f64x2.mul(dv, f64x2.mul(a, a))));
-        }
-        for (; k < len; k++) {
-          const o = <usize>k << 3;
-          const a = load<f64>(row + o);
-          store<f64>(yr + o, load<f64>(yr + o) + di * (a * a));
-        }
+        dsqaxpy(len, di, Ax + (<usize>start << 3), y + (<usize>j0 << 3));
       } else {
         for (let k = start; k < end; k++) {
           const yj = y + (<usize>load<i32>(Aj + (<usize>k << 2)) << 3);

@@ -39,6 +39,7 @@ export interface EvalPartial {
   overflowRow: number;
   minB: number;
   negatives: number;
+  /** A^T r, then, when the pass was asked for it, the block's diag(A^T diag(B) A) (d more). */
   grad: Float64Array;
 }
 
@@ -381,13 +382,14 @@ export class BlockSet {
    * dz = A dx would make trials O(n) but cost 16 bytes a row, and Newton's lines seldom backtrack.
    * An accepted trial is the next iterate's evaluation as it stands.
    */
-  evaluate(x: Float64Array): EvalPartial[] {
+  evaluate(x: Float64Array, diag = false): EvalPartial[] {
     const { k } = this.arena;
-    this.arena.f64(this.x, this.ncols).set(x);
+    const d = this.ncols;
+    this.arena.f64(this.x, d).set(x);
     const stats: Omit<EvalPartial, "grad">[] = [];
-    const grads = this.partials(this.ncols, (r, g) => {
+    const grads = this.partials(diag ? 2 * d : d, (r, g) => {
       const [z, res] = this.rowScratch(2) as [number, number];
-      const info = k.dcsrhypgrad(this.f, r.nrows, r.Ap, r.Aj, r.Ax, this.x, z, r.b, r.w2, res, r.B, g, this.out);
+      const info = k.dcsrhypgrad(this.f, r.nrows, r.Ap, r.Aj, r.Ax, this.x, z, r.b, r.w2, res, r.B, g, this.out, diag ? g + 8 * d : 0);
       const [loss, minB, negatives] = this.arena.f64(this.out, 3);
       stats.push({ loss: loss!, overflowRow: info > 0 ? r.block.rowStart + info - 1 : -1, minB: minB!, negatives: negatives! });
       r.hasNegatives = negatives! > 0;

@@ -14,6 +14,8 @@ export interface Evaluation {
   minB: number;
   /** Rows with a non-positive Hessian weight B_i (rescaled: e_i). */
   negatives: number;
+  /** diag(A^T diag(B) A) (unmodified B), when the evaluation was asked for it (regularized only). */
+  diag?: Float64Array;
   /** Rescaled problem only: the global quantities of math.md section 2 at this point. */
   rescaled?: RescaledTerms;
 }
@@ -88,9 +90,12 @@ export abstract class BlockEngine implements EngineShape {
   /** Takes partials that are reduced and no longer read (a pool hands their buffers back to the workers). */
   protected recycle(_parts: unknown): void {}
 
-  /** Evaluates the regularized loss at x (one pass: z = A x). */
-  async evaluate(x: Float64Array): Promise<Evaluation> {
-    return this.call("evaluate", [x], reduceEval);
+  /**
+   * Evaluates the regularized loss at x (one pass: z = A x); with `diag`, also H's diagonal (the
+   * Jacobi scaling of CG) from the same pass.
+   */
+  async evaluate(x: Float64Array, diag = false): Promise<Evaluation> {
+    return this.call("evaluate", [x, diag], (parts) => reduceEval(parts, this.ncols));
   }
 
   async exactGram(modified: boolean): Promise<Float64Array> {
@@ -176,8 +181,11 @@ export function sumInOrder(parts: readonly Float64Array[]): Float64Array {
   return out;
 }
 
-export function reduceEval(parts: readonly EvalPartial[]): Evaluation {
-  return { ...reduceStats(parts), grad: sumInOrder(parts.map((p) => p.grad)) };
+export function reduceEval(parts: readonly EvalPartial[], d: number): Evaluation {
+  // A^T r and the diagonal summed as one vector: the bits of two sums of d.
+  const sums = sumInOrder(parts.map((p) => p.grad));
+  const stats = reduceStats(parts);
+  return sums.length > d ? { ...stats, grad: sums.slice(0, d), diag: sums.slice(d) } : { ...stats, grad: sums };
 }
 
 /** An evaluation's scalars: sums, the first overflow, the smallest weight. */

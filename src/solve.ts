@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The facade: validates every argument once, then runs the Newton loop on an engine.
 import { regularizedCertificate } from "./certificate.js";
-import { asCsr, toVector, toWeights } from "./csr.js";
+import { asCsr, toSquaredWeights, toVector } from "./csr.js";
 import { DenseWork } from "./dense.js";
 import type { Engine } from "./engine/engine.js";
 import { LocalEngine } from "./engine/local.js";
@@ -66,9 +66,7 @@ export function prepare(problem: SolveProblem, options: SolveOptions, loaded?: C
   const A = loaded ?? asCsr(problem.A);
   checkShape(A);
   const b = toVector("b", problem.b, A.nrows, "A.nrows");
-  // toWeights returns a fresh copy: squared in place, one row vector less than w and w^2 side by side.
-  const w2 = toWeights(problem.w, A.nrows);
-  for (let i = 0; i < w2.length; i++) w2[i]! *= w2[i]!;
+  const w2 = toSquaredWeights(problem.w, A.nrows);
 
   if (typeof options !== "object" || options === null) throw new HyperregTypeError("ERR_INVALID_TYPE", `invalid options: expected an object, received ${describe(options)}`, { argument: "options", value: options });
   const hessian = options.hessian ?? "auto";

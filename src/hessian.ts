@@ -63,8 +63,8 @@ const PLAIN_RATE = 0.5;
 const PLAIN_PATIENCE = 3;
 /**
  * The plain steps' Jacobi scaling is taken again at the next step once CG contracted slower than
- * this with it: a pass over A (dcsrdiag), about one Hessian-vector product, against the products a
- * scaling that no longer fits the weights costs.
+ * this with it: a pass over A (dcsrdiag; regularized, work inside the evaluation's pass instead),
+ * against the products a scaling that no longer fits the weights costs.
  */
 const JACOBI_REFRESH_RATE = 0.25;
 /**
@@ -292,8 +292,9 @@ interface CgState {
 }
 
 /**
- * The Jacobi preconditioner of the plain CG steps: 1 / diag(H), H's diagonal from one pass
- * (dcsrdiag) plus, for the rescaled problem, that of the rank-2 part, bb p1_j^2 - 2 p1_j p2_j. It
+ * The Jacobi preconditioner of the plain CG steps: 1 / diag(H), H's diagonal from the evaluation's
+ * pass (regularized, when wantsJacobi asked for it) or from a pass of its own (dcsrdiag), plus, for
+ * the rescaled problem, that of the rank-2 part, bb p1_j^2 - 2 p1_j p2_j. It
  * undoes the scale of each column (columns spanning decades, popular and rare one-hot columns) and
  * is exact where H is diagonal (one-hot rows). Null, CG without a preconditioner, when some diagonal
  * entry is not positive (an empty column, or weights below the certificate).

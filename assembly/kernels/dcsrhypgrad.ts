@@ -59,9 +59,11 @@ export function dcsrhypgrad(
         if (info == 0 && bad != 0) info = i + 1;
         rprev = load<f64>(r + oi);
         prev = row;
-        // The row is in cache: its share of the diagonal as dcsrdiag adds it (which skips B = 0).
-        const Bi = load<f64>(B + oi);
-        if (diag != 0 && Bi != 0.0) dsqaxpy(len, Bi, row, diag + j0);
+        if (diag != 0) {
+          // The row is in cache: its share of the diagonal as dcsrdiag adds it (which skips B = 0).
+          const Bi = load<f64>(B + oi);
+          if (Bi != 0.0) dsqaxpy(len, Bi, row, diag + j0);
+        }
       }
       if (rprev != 0.0) daxpy(len, rprev, prev, g + j0);
     } else {

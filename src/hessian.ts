@@ -92,7 +92,7 @@ const ETA_MAX = 0.1;
  * pass near the cost of one matvec.
  */
 export function jlColumns(nrows: number, ncols: number, mode: HessianUsed): number {
-  return Math.min(ncols, mode === "sketch-pcg" ? 8 : 16, Math.ceil(8 * Math.log(Math.max(nrows, 2))));
+  return Math.min(ncols, mode === "sketch-pcg" ? 8 : Number(process.env.KQ ?? 16), Math.ceil(8 * Math.log(Math.max(nrows, 2))));
 }
 
 /** A 64-bit stream key for (seed, iteration, purpose), as two 32-bit halves. */
@@ -379,6 +379,12 @@ export interface StepState {
    */
   jacobi: Float64Array | null | undefined;
   jacobiEveryStep: boolean;
+  /**
+   * H is diagonal: the regularized problem on an A whose rows hold at most one nonzero each (one-hot
+   * rows), where A^T B A has no off-diagonal entry. Its Jacobi-scaled step -g / diag(H) is then the
+   * exact Newton step, which CG would spend a product (a pass over A) to confirm.
+   */
+  diagonal: boolean;
   built: boolean;
   modified: boolean;
   rows: number | null;
@@ -388,8 +394,9 @@ export interface StepState {
   prevEta: number;
 }
 
-export function newStepState(plainFirst: boolean): StepState {
-  return { plain: plainFirst, jacobi: undefined, jacobiEveryStep: false, built: false, modified: false, rows: null, rateWhenFresh: 0, lastRate: 0, prevGradNorm: 0, prevEta: 0 };
+export function newStepState(plainFirst: boolean, diagonal: boolean): StepState {
+  // A diagonal H needs its diagonal at every step: the evaluation's pass brings it along.
+  return { plain: plainFirst, jacobi: undefined, jacobiEveryStep: diagonal, diagonal, built: false, modified: false, rows: null, rateWhenFresh: 0, lastRate: 0, prevGradNorm: 0, prevEta: 0 };
 }
 
 /**
@@ -412,6 +419,10 @@ export async function newtonStep(engine: Engine, dense: DenseWork, ev: Evaluatio
     const modified = ev.negatives > 0;
     const fresh = wantsJacobi(state);
     if (fresh) state.jacobi = await jacobi(engine, ev, modified);
+    if (state.diagonal && state.jacobi !== null) {
+      const dx = ev.grad.map((g, j) => -g * state.jacobi![j]!);
+      return { used: "cg", dx, sketchRows: null, sketchFresh: false, cgIterations: 0, shift: 0, hessianMs: 0, solveMs: performance.now() - t0 };
+    }
     let r = await cg(engine, dense, ev, modified, eta, cfg, { jacobi: state.jacobi! });
     let iterations = r.iterations;
     if (r.gaveUp && !fresh) {

@@ -136,7 +136,7 @@ export async function newton(engine: Engine, objective: Objective, dense: DenseW
   };
 
   throwIfAborted(cfg.signal);
-  const stepState = newStepState(cfg.plainFirst);
+  const stepState = newStepState(cfg.plainFirst, objective.kind === "regularized" && engine.rowNnzSquares === engine.nnz);
   let ev: Evaluation = await objective.evaluate(x, wantsJacobi(stepState));
   let gradNorm = norm2(ev.grad);
   const gradNorm0 = gradNorm;

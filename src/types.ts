@@ -89,7 +89,7 @@ export interface IterationInfo {
   sketchRows: number | null;
   /** Whether the Hessian model was built for this step (sketch-pcg reuses it while CG stays fast). */
   sketchFresh: boolean;
-  /** Conjugate-gradient iterations (sketch-pcg, cg), else null. */
+  /** Conjugate-gradient iterations (sketch-pcg, cg; 0 where a diagonal H made the scaled step exact), else null. */
   cgIterations: number | null;
   /** Whether every Hessian weight was positive at this iterate (the local certificate). */
   convexHere: boolean;

@@ -200,18 +200,38 @@ test("auto runs CG with Jacobi scaling while it contracts fast: every step on a 
   }
 });
 
-test("auto's Jacobi scaling makes CG exact where the Hessian is diagonal (one-hot rows): one product a step", async () => {
+test("auto takes the scaled step without a product where the Hessian is diagonal (one-hot rows)", async () => {
   const g = generateProblem({ family: "onehot", nrows: 20_000, ncols: 400, f: "exp", seed: 3 });
   const auto = await solve({ f: g.f, A: g.A, b: g.b, w: g.w });
   const exact = await solve({ f: g.f, A: g.A, b: g.b, w: g.w }, { hessian: "exact" });
   assert.is(auto.status, "converged", auto.message);
   assert.is(auto.hessian.used, "cg", auto.hessian.reason);
-  // The scaling of x0 solves the first step in one product; later ones take it afresh once a kept
-  // scaling stops fitting the weights, and then one product each.
-  const products = auto.history.slice(1).map((h) => h.cgIterations!);
-  assert.is(products[0], 1);
-  assert.ok(products.slice(2).every((c) => c === 1), `products per step: ${products.join(", ")}`);
+  assert.ok(auto.history.slice(1).every((h) => h.cgIterations === 0), `products per step: ${auto.history.map((h) => h.cgIterations).join(", ")}`);
+  // A pass per evaluation only (x0 and every line-search trial), each bringing the diagonal along:
+  // a step of length t took 1 + [log4(1 / t), log2(1 / t)] trials (each backtrack cuts t by 2 to 4).
+  const steps = auto.history.slice(1).map((h) => h.step);
+  const fewest = 1 + steps.reduce((s, t) => s + 1 + Math.ceil(Math.log(1 / t) / Math.log(4) - 1e-9), 0);
+  const most = 1 + steps.reduce((s, t) => s + 1 + Math.ceil(Math.log2(1 / t) - 1e-9), 0);
+  assert.ok(auto.passes >= fewest && auto.passes <= most, `${auto.passes} passes, ${fewest}-${most} evaluations, in ${auto.iterations} steps`);
+  // The same iterates as exact Newton, whose dense Gram is diagonal here too.
+  assert.is(auto.iterations, exact.iterations);
   assert.ok(Math.abs(auto.loss - exact.loss) <= 1e-12 * exact.loss && relativeError(auto.x, exact.x) <= 1e-6, "the exact solution");
+
+  // One row with a second nonzero couples two columns: no longer diagonal, so CG spends products.
+  const indptr = g.A.indptr.slice();
+  const indices = Array.from(g.A.indices);
+  const data = Array.from(g.A.data);
+  const j0 = indices[0]!;
+  const j1 = j0 === 0 ? 1 : 0;
+  indices.splice(0, 1, Math.min(j0, j1), Math.max(j0, j1));
+  data.splice(1, 0, 0.5);
+  for (let i = 1; i < indptr.length; i++) indptr[i]! += 1;
+  const A = csr({ nrows: g.A.nrows, ncols: g.A.ncols, indptr, indices: Int32Array.from(indices), data: Float64Array.from(data) });
+  const coupled = await solve({ f: g.f, A, b: g.b, w: g.w });
+  const coupledExact = await solve({ f: g.f, A, b: g.b, w: g.w }, { hessian: "exact" });
+  assert.is(coupled.status, "converged", coupled.message);
+  assert.ok(coupled.history.slice(1).every((h) => h.cgIterations! >= 1), "CG products on a coupled H");
+  assert.ok(relativeError(coupled.x, coupledExact.x) <= 1e-6, "the coupled exact solution");
 });
 
 test("auto turns from CG with Jacobi scaling to its fallback for good once CG contracts slowly", async () => {

@@ -1343,7 +1343,9 @@ test("dcsrjsketch equals the CountSketch of the dense rows of J = diag(u') A - b
         const rowOffset = rng.int(1 << 20);
         const p = putCsr(A);
         const Sp = arena.putF64(S0);
-        k.dcsrjsketch(A.nrows, p.Ap, p.Aj, p.Ax, arena.putF64(up), arena.putF64(b), arena.putF64(pv), keyLo, keyHi, rowOffset, m, d, arena.putF64(rng.vector(m, 3, 4)), Sp);
+        // e = 0: the upper half adds nothing (the next test adds it).
+        const e0 = arena.putF64(new Float64Array(A.nrows));
+        k.dcsrjsketch(A.nrows, p.Ap, p.Aj, p.Ax, e0, arena.putF64(up), arena.putF64(b), arena.putF64(pv), 7, 8, keyLo, keyHi, rowOffset, m, d, arena.putF64(rng.vector(m, 3, 4)), Sp);
         const want = S0.slice();
         ref.dcsrJsketch(A.nrows, A.Ap, A.Aj, A.Ax, up, b, pv, keyLo, keyHi, rowOffset, m, d, want);
         // sum|terms| per entry: every row's |up a| + |b p| lands in one bucket, so all rows bound each entry.
@@ -1362,16 +1364,48 @@ test("dcsrjsketch equals the CountSketch of the dense rows of J = diag(u') A - b
     const wholep = arena.allocF64(5 * 7);
     const p = putCsr(A);
     const sb = arena.allocF64(5);
-    k.dcsrjsketch(90, p.Ap, p.Aj, p.Ax, arena.putF64(up), arena.putF64(b), arena.putF64(pv), 3, 4, 10, 5, 7, sb, wholep);
+    k.dcsrjsketch(90, p.Ap, p.Aj, p.Ax, arena.putF64(new Float64Array(90)), arena.putF64(up), arena.putF64(b), arena.putF64(pv), 1, 2, 3, 4, 10, 5, 7, sb, wholep);
     const splitp = arena.allocF64(5 * 7);
     for (const [r0, r1] of [[0, 40], [40, 41], [41, 90]] as const) {
       const B = rowSlice(A, r0, r1);
       const q = putCsr(B);
-      k.dcsrjsketch(B.nrows, q.Ap, q.Aj, q.Ax, arena.putF64(up.slice(r0, r1)), arena.putF64(b.slice(r0, r1)), arena.putF64(pv), 3, 4, 10 + r0, 5, 7, sb, splitp);
+      k.dcsrjsketch(B.nrows, q.Ap, q.Aj, q.Ax, arena.putF64(new Float64Array(r1 - r0)), arena.putF64(up.slice(r0, r1)), arena.putF64(b.slice(r0, r1)), arena.putF64(pv), 1, 2, 3, 4, 10 + r0, 5, 7, sb, splitp);
     }
     // The blocks differ only in where the per-bucket b p^T updates are rounded.
     assertClose(read(splitp, 35), read(wholep, 35), 90 * 4, "split J sketch");
   });
+});
+
+test("dcsrjsketch with weights e adds the CountSketch of diag(sqrt(max(e,0))) A under its own key", () => {
+  const rng = new Rng(56);
+  for (const A of randomBlocks(rng)) {
+    for (const m of [1, 3, 8]) {
+      scoped(() => {
+        const d = A.ncols;
+        // Weights of both signs and zeros: rows with e_i <= 0 add nothing to the upper half.
+        const e = rng.vector(A.nrows, -1, 3, 0.2);
+        const up = rng.vector(A.nrows, -2, 2, 0.2);
+        const b = rng.vector(A.nrows, -1, 1, 0.2);
+        const pv = rng.vector(d);
+        const [keyELo, keyEHi] = rng.pick(KEYS);
+        const [keyLo, keyHi] = rng.pick(KEYS);
+        const rowOffset = rng.int(1 << 20);
+        const p = putCsr(A);
+        const sb = arena.putF64(new Float64Array(m));
+        const Sp = arena.allocF64(m * d);
+        k.dcsrjsketch(A.nrows, p.Ap, p.Aj, p.Ax, arena.putF64(e), arena.putF64(up), arena.putF64(b), arena.putF64(pv), keyELo, keyEHi, keyLo, keyHi, rowOffset, m, d, sb, Sp);
+        // The two halves from the J-only reference and the countsketch reference, added.
+        const want = new Float64Array(m * d);
+        ref.dcsrCountsketch(A.nrows, A.Ap, A.Aj, A.Ax, e.map((v) => Math.max(v, 0)), keyELo, keyEHi, rowOffset, m, d, want);
+        ref.dcsrJsketch(A.nrows, A.Ap, A.Aj, A.Ax, up, b, pv, keyLo, keyHi, rowOffset, m, d, want);
+        const scale = new Float64Array(m * d);
+        ref.dcsrCountsketch(A.nrows, A.Ap, A.Aj, abs(A.Ax), abs(e), keyELo, keyEHi, rowOffset, m, d, scale);
+        ref.dcsrJsketch(A.nrows, A.Ap, A.Aj, abs(A.Ax), abs(up), abs(b).map((v) => -v), abs(pv), keyLo, keyHi, rowOffset, m, d, scale);
+        for (let q = 0; q < scale.length; q++) scale[q] = Math.abs(scale[q]!) + A.nrows * Math.max(...abs(b), 0) * Math.max(...abs(pv));
+        assertClose(read(Sp, m * d), want, scale, `stacked sketch ${A.nrows}x${d} m=${m}`);
+      });
+    }
+  }
 });
 
 test("dcsrjlev matches max(e,0) ||a_i^T Q||^2 and ||j_i^T Q||^2 of the dense rows of J for every k tail", () => {

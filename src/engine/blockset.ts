@@ -132,7 +132,7 @@ export const PASSES: Record<BlockMethod, number> = {
   hessDiag: 1, // dcsrdiag
   resGrad: 1, // dcsrresgrad: A x, the row terms and three transposed products in one pass
   resWeigh: 0,
-  resSketch: 2, // dcsr_countsketch + dcsrjsketch
+  resSketch: 1, // dcsrjsketch: both halves of the stacked factor
   resSampleGram: 1, // dcsrjlev; dcsrmtv reads only the sampled J rows (it skips rows whose weight is 0)
 };
 
@@ -556,8 +556,7 @@ export class BlockSet {
     a.f64(this.x, d).set(p1);
     const sb = this.sb.at(m);
     return this.partials(m * d, (r, S) => {
-      a.k.dcsr_countsketch(r.nrows, r.Ap, r.Aj, r.Ax, r.e, keyE[0], keyE[1], r.block.rowStart, m, d, S);
-      a.k.dcsrjsketch(r.nrows, r.Ap, r.Aj, r.Ax, r.up, r.b, this.x, keyJ[0], keyJ[1], r.block.rowStart, m, d, sb, S);
+      a.k.dcsrjsketch(r.nrows, r.Ap, r.Aj, r.Ax, r.e, r.up, r.b, this.x, keyE[0], keyE[1], keyJ[0], keyJ[1], r.block.rowStart, m, d, sb, S);
     });
   }
 

@@ -92,7 +92,7 @@ const ETA_MAX = 0.1;
  * pass near the cost of one matvec.
  */
 export function jlColumns(nrows: number, ncols: number, mode: HessianUsed): number {
-  return Math.min(ncols, mode === "sketch-pcg" ? 8 : Number(process.env.KQ ?? 16), Math.ceil(8 * Math.log(Math.max(nrows, 2))));
+  return Math.min(ncols, mode === "sketch-pcg" ? 8 : 16, Math.ceil(8 * Math.log(Math.max(nrows, 2))));
 }
 
 /** A 64-bit stream key for (seed, iteration, purpose), as two 32-bit halves. */

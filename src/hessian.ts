@@ -419,8 +419,9 @@ export async function newtonStep(engine: Engine, dense: DenseWork, ev: Evaluatio
     const modified = ev.negatives > 0;
     const fresh = wantsJacobi(state);
     if (fresh) state.jacobi = await jacobi(engine, ev, modified);
-    if (state.diagonal && state.jacobi !== null) {
-      const dx = ev.grad.map((g, j) => -g * state.jacobi![j]!);
+    const scale = state.jacobi;
+    if (state.diagonal && scale !== null) {
+      const dx = ev.grad.map((g, j) => -g * scale![j]!);
       return { used: "cg", dx, sketchRows: null, sketchFresh: false, cgIterations: 0, shift: 0, hessianMs: 0, solveMs: performance.now() - t0 };
     }
     let r = await cg(engine, dense, ev, modified, eta, cfg, { jacobi: state.jacobi! });

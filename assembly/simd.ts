@@ -182,6 +182,77 @@
   return f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
 }
 
+/** Sum of squares of four f32 lanes, in f64 (squares of f32 sums can leave f32's range). */
+// @ts-ignore: decorator
+@inline function sq4(t: v128): v128 {
+  const lo = f64x2.promote_low_f32x4(t);
+  const hi = f64x2.promote_low_f32x4(f32x4.shuffle(t, t, 2, 3, 2, 3));
+  return f64x2.add(f64x2.mul(lo, lo), f64x2.mul(hi, hi));
+}
+
+/** Four f32 lanes stored as f64 at out + 8 * lane. */
+// @ts-ignore: decorator
+@inline function store4(out: usize, t: v128): void {
+  v128.store(out, f64x2.promote_low_f32x4(t));
+  v128.store(out, f64x2.promote_low_f32x4(f32x4.shuffle(t, t, 2, 3, 2, 3)), 16);
+}
+
+/**
+ * rowTimesQ8 in single precision, for eight columns or, when `wide`, sixteen: out[0..8|16) f64 =
+ * the f32 sums of f32(Ax[p]) * Qc[Aj[p] * k ..] over the nonzeros of one CSR row, Qc pointing at
+ * column c of a row-major d x k matrix of f32. Four lanes a register fit sixteen sums in the four
+ * registers that hold eight f64 ones, so a nonzero costs half the instructions. Returns the sum of
+ * their squares. A row whose sums leave f32's range (a square sum outside [1e-60, 1e60], or not
+ * finite: extreme entries of A) is summed again in f64. `wide` is a constant at every call site, so
+ * each inlined copy keeps only its own registers.
+ */
+// @ts-ignore: decorator
+@inline export function rowTimesQs(start: i32, end: i32, Ax: usize, Aj: usize, Qc: usize, k: i32, wide: bool, out: usize): f64 {
+  let t0 = f32x4.splat(0.0);
+  let t1 = f32x4.splat(0.0);
+  let t2 = f32x4.splat(0.0);
+  let t3 = f32x4.splat(0.0);
+  for (let p = start; p < end; p++) {
+    const a = f32x4.splat(<f32>load<f64>(Ax + (<usize>p << 3)));
+    const q = Qc + ((<usize>load<i32>(Aj + (<usize>p << 2)) * <usize>k) << 2);
+    t0 = f32x4.add(t0, f32x4.mul(a, v128.load(q)));
+    t1 = f32x4.add(t1, f32x4.mul(a, v128.load(q, 16)));
+    if (wide) {
+      t2 = f32x4.add(t2, f32x4.mul(a, v128.load(q, 32)));
+      t3 = f32x4.add(t3, f32x4.mul(a, v128.load(q, 48)));
+    }
+  }
+  store4(out, t0);
+  store4(out + 32, t1);
+  let s = f64x2.add(sq4(t0), sq4(t1));
+  if (wide) {
+    store4(out + 64, t2);
+    store4(out + 96, t3);
+    s = f64x2.add(s, f64x2.add(sq4(t2), sq4(t3)));
+  }
+  const ss = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+  return ss >= 1e-60 && ss <= 1e60 ? ss : rowTimesQsF64(start, end, Ax, Aj, Qc, k, wide ? 16 : 8, out);
+}
+
+/** rowTimesQs's sums in f64 (Q still f32), for the rare row beyond f32's range. */
+function rowTimesQsF64(start: i32, end: i32, Ax: usize, Aj: usize, Qc: usize, k: i32, n: i32, out: usize): f64 {
+  memory.fill(out, 0, <usize>n << 3);
+  for (let p = start; p < end; p++) {
+    const a = load<f64>(Ax + (<usize>p << 3));
+    const q = Qc + ((<usize>load<i32>(Aj + (<usize>p << 2)) * <usize>k) << 2);
+    for (let c = 0; c < n; c++) {
+      const o = out + (<usize>c << 3);
+      store<f64>(o, load<f64>(o) + a * <f64>load<f32>(q + (<usize>c << 2)));
+    }
+  }
+  let ss = 0.0;
+  for (let c = 0; c < n; c++) {
+    const t = load<f64>(out + (<usize>c << 3));
+    ss += t * t;
+  }
+  return ss;
+}
+
 /** y[k] += a * (x[k] * x[k]) for x[n], y[n]: a row's share of diag(A^T diag(D) A) (dcsrdiag). */
 // @ts-ignore: decorator
 @inline export function dsqaxpy(n: i32, a: f64, x: usize, y: usize): void {

@@ -95,6 +95,30 @@ export function jlColumns(nrows: number, ncols: number, mode: HessianUsed): numb
   return Math.min(ncols, mode === "sketch-pcg" ? 8 : 16, Math.ceil(8 * Math.log(Math.max(nrows, 2))));
 }
 
+/**
+ * The JL map in the precision its scores can take: single (the kernels then sum a_i^T Q in f32, at
+ * half the instructions) where the rounding stays far below the JL estimate's own spread, sqrt(2/k)
+ * (35% at k = 16), else double. In f32, a_i^T Q's error is about sqrt(k_i) 2^-24 ||a_i|| ||Q||_F
+ * (random-walk rounding of the k_i <= d terms), against a score root ||R^{-T} a_i|| >= ||a_i|| /
+ * ||R||_F; so single is taken when sqrt(d) 2^-24 ||R||_F ||Q||_F <= 1/64, with ||R||_F^2 the trace
+ * of the factored Gram and ||Q||_F about ||R^{-1}||_F (Pi's columns scaled by 1/sqrt(k)): a
+ * Frobenius condition number up to 2^18 / sqrt(d), 18000 at d = 200. Columns over many decades or
+ * nearly dependent ones keep double. `levGramTrace` includes any shift the factor took.
+ */
+export function jlPrecision(Q: Float64Array, kq: number, levGramTrace: number): Float64Array | Float32Array {
+  if (kq % 8 !== 0) return Q;
+  const d = Q.length / kq;
+  let qq = 0;
+  let qmax = 0;
+  for (const v of Q) {
+    qq += v * v;
+    qmax = Math.max(qmax, Math.abs(v));
+  }
+  // Q's entries must also sit well inside f32's exponent range.
+  const fits = qmax < 2 ** 60 && qmax > 2 ** -60;
+  return fits && Math.sqrt(d * levGramTrace * qq) * 2 ** -24 <= 1 / 64 ? Float32Array.from(Q) : Q;
+}
+
 /** A 64-bit stream key for (seed, iteration, purpose), as two 32-bit halves. */
 export function streamKey(seed: number, iteration: number, purpose: number): Key {
   const mix = (h: number) => {
@@ -245,14 +269,17 @@ async function drawModel(
   cfg: StepConfig,
   ev: Evaluation,
   iteration: number,
-  draw: { levGram(key: DrawKey): Promise<Float64Array>; sample(Q: Float64Array, kq: number, key: DrawKey): Promise<{ gram: Float64Array; kept: number }> },
+  draw: { levGram(key: DrawKey): Promise<Float64Array>; sample(Q: Float64Array | Float32Array, kq: number, key: DrawKey): Promise<{ gram: Float64Array; kept: number }> },
 ): Promise<Factored & { rows: number }> {
   for (let attempt = 0; ; attempt++) {
     const key: DrawKey = (purpose) => streamKey(cfg.seed, iteration, purpose + RESAMPLE_PURPOSE * attempt);
-    const levShift = await factorWithShift(dense, 1, await draw.levGram(key));
+    const levGram = await draw.levGram(key);
+    let trace = 0;
+    for (let j = 0; j < engine.ncols; j++) trace += levGram[j * engine.ncols + j]!;
+    const levShift = await factorWithShift(dense, 1, levGram);
     if (levShift < 0) return { shift: -1, modified: true, rows: 0 };
     const kq = jlColumns(engine.nrows, engine.ncols, cfg.mode);
-    const Q = dense.jlMap(1, kq, key(2));
+    const Q = jlPrecision(dense.jlMap(1, kq, key(2)), kq, trace + engine.ncols * levShift);
     const sample = await draw.sample(Q, kq, key);
     const f = await factorModel(dense, ev.negatives, async () => sample.gram, (psd) => engine.negativeGram(psd));
     if (f.shift <= 0 || levShift > 0 || attempt === MAX_RESAMPLES) return { ...f, rows: sample.kept };

@@ -88,6 +88,10 @@ export class Arena {
     return new Float64Array(this.k.memory.buffer, ptr, length);
   }
 
+  f32(ptr: number, length: number): Float32Array {
+    return new Float32Array(this.k.memory.buffer, ptr, length);
+  }
+
   i32(ptr: number, length: number): Int32Array {
     return new Int32Array(this.k.memory.buffer, ptr, length);
   }

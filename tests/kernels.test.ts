@@ -552,28 +552,79 @@ test("dcsr_countsketch gives the same sketch for A whole or split into row block
   });
 });
 
-test("dcsrlev matches D_i ||a_i^T Q||^2 for every k tail and zero weights", () => {
+/** Q in the arena in the kernels' precision: f32 for their single-precision path. */
+function putQ(Q: Float64Array, single: boolean): number {
+  if (!single) return arena.putF64(Q);
+  const p = arena.allocF64(Math.ceil(Q.length / 2));
+  arena.f32(p, Q.length).set(Q);
+  return p;
+}
+
+/**
+ * The single-precision JL sums' bound, relative to (sum_j |a_ij| |Q_jc|)^2 summed over c: a_ij and
+ * Q_jc rounded to f32, the product and at most d - 1 additions each err by 2^-24, so |dt| <= (d + 2)
+ * 2^-24 sum|terms|, and a square errs by 2 |t| |dt| + dt^2 (the squares are summed in f64).
+ */
+const singleRel = (d: number) => 2 * (d + 3) * 2 ** -24;
+
+test("dcsrlev matches D_i ||a_i^T Q||^2 for every k tail and zero weights, in f64 and f32", () => {
   const rng = new Rng(8);
   for (const A of randomBlocks(rng)) {
     for (const kk of [1, 2, 3, 4, 5, 7, 8, 9, 16, 24]) {
-      scoped(() => {
-        const d = A.ncols;
-        const D = rng.vector(A.nrows, 0, 2, 0.25);
-        const Q = rng.vector(d * kk);
-        const p = putCsr(A);
-        const tmp = arena.putF64(rng.vector(kk));
-        const levp = arena.putF64(rng.vector(A.nrows, 5, 6));
-        k.dcsrlev(A.nrows, p.Ap, p.Aj, p.Ax, arena.putF64(D), arena.putF64(Q), kk, tmp, levp);
-        const want = new Float64Array(A.nrows);
-        ref.dcsrlev(A.nrows, A.Ap, A.Aj, A.Ax, D, Q, kk, want);
-        // Each squared entry of a_i^T Q is off by at most 2 |t| err(t) <= 2 (sum|terms|)^2 rel: the
-        // reference on |A|, |Q| is exactly that sum of |terms| squared.
-        const scale = new Float64Array(A.nrows);
-        ref.dcsrlev(A.nrows, A.Ap, A.Aj, abs(A.Ax), D, abs(Q), kk, scale);
-        assertClose(read(levp, A.nrows), want, scale, `dcsrlev ${A.nrows}x${d} k=${kk}`);
-      });
+      for (const single of kk % 8 === 0 ? [false, true] : [false]) {
+        scoped(() => {
+          const d = A.ncols;
+          const D = rng.vector(A.nrows, 0, 2, 0.25);
+          const Q = rng.vector(d * kk);
+          const p = putCsr(A);
+          const tmp = arena.putF64(rng.vector(Math.max(kk, 16)));
+          const levp = arena.putF64(rng.vector(A.nrows, 5, 6));
+          k.dcsrlev(A.nrows, p.Ap, p.Aj, p.Ax, arena.putF64(D), putQ(Q, single), kk, single, tmp, levp);
+          const want = new Float64Array(A.nrows);
+          ref.dcsrlev(A.nrows, A.Ap, A.Aj, A.Ax, D, Q, kk, want);
+          // Each squared entry of a_i^T Q is off by at most 2 |t| err(t) <= 2 (sum|terms|)^2 rel: the
+          // reference on |A|, |Q| is exactly that sum of |terms| squared.
+          const scale = new Float64Array(A.nrows);
+          ref.dcsrlev(A.nrows, A.Ap, A.Aj, abs(A.Ax), D, abs(Q), kk, scale);
+          assertClose(read(levp, A.nrows), want, scale, `dcsrlev ${A.nrows}x${d} k=${kk}${single ? " f32" : ""}`, single ? singleRel(d) : undefined);
+        });
+      }
     }
   }
+});
+
+test("dcsrlev in f32 sums a row again in f64 where its sums leave f32's range", () => {
+  const rng = new Rng(80);
+  const kk = 16;
+  const d = 12;
+  // Rows of entries beyond f32 (1e40: infinite there), below it (1e-42: subnormal or zero), mixed
+  // with ordinary rows; a weight that puts the tiny rows' scores back near 1.
+  const rows = [1, 1e40, 1e-42, 3e-30, 1, 2e36];
+  const Ap = new Int32Array(rows.length + 1);
+  const Aj: number[] = [];
+  const Ax: number[] = [];
+  rows.forEach((size, i) => {
+    for (let j = 0; j < d; j += 1 + (i % 3)) {
+      Aj.push(j);
+      Ax.push(size * rng.uniform(-1, 1));
+    }
+    Ap[i + 1] = Aj.length;
+  });
+  const A: Csr = { nrows: rows.length, ncols: d, Ap, Aj: Int32Array.from(Aj), Ax: Float64Array.from(Ax), kinds: rows.map((_, i) => (i % 3 === 0 ? "run" : "gaps")) };
+  const D = Float64Array.from(rows, (size) => 1 / (size * size));
+  const Q = rng.vector(d * kk);
+  scoped(() => {
+    const p = putCsr(A);
+    const levp = arena.putF64(new Float64Array(A.nrows).fill(NaN));
+    k.dcsrlev(A.nrows, p.Ap, p.Aj, p.Ax, arena.putF64(D), putQ(Q, true), kk, true, arena.allocF64(kk), levp);
+    const want = new Float64Array(A.nrows);
+    ref.dcsrlev(A.nrows, A.Ap, A.Aj, A.Ax, D, Q, kk, want);
+    const scale = new Float64Array(A.nrows);
+    ref.dcsrlev(A.nrows, A.Ap, A.Aj, abs(A.Ax), D, abs(Q), kk, scale);
+    const got = read(levp, A.nrows);
+    assert.ok(got.every((v) => Number.isFinite(v) && v > 0), `finite, positive scores: ${got}`);
+    assertClose(got, want, scale, "dcsrlev f32 beyond range", singleRel(d));
+  });
 });
 
 test("dlevsample keeps exactly the rows the reference keeps and weights them by D / p", () => {
@@ -1408,11 +1459,11 @@ test("dcsrjsketch with weights e adds the CountSketch of diag(sqrt(max(e,0))) A 
   }
 });
 
-test("dcsrjlev matches max(e,0) ||a_i^T Q||^2 and ||j_i^T Q||^2 of the dense rows of J for every k tail", () => {
+test("dcsrjlev matches max(e,0) ||a_i^T Q||^2 and ||j_i^T Q||^2 of the dense rows of J for every k tail, in f64 and f32", () => {
   const rng = new Rng(55);
   for (const A of randomBlocks(rng)) {
     for (const kk of [1, 2, 3, 5, 8, 9, 16, 24]) {
-      scoped(() => {
+      for (const single of kk % 8 === 0 ? [false, true] : [false]) scoped(() => {
         const d = A.ncols;
         const e = rng.vector(A.nrows, -1, 2, 0.1);
         const up = rng.vector(A.nrows, -2, 2, 0.1);
@@ -1424,7 +1475,7 @@ test("dcsrjlev matches max(e,0) ||a_i^T Q||^2 and ||j_i^T Q||^2 of the dense row
         const p = putCsr(A);
         const levp = arena.putF64(new Float64Array(A.nrows).fill(NaN));
         const levJp = arena.putF64(new Float64Array(A.nrows).fill(NaN));
-        k.dcsrjlev(A.nrows, p.Ap, p.Aj, p.Ax, arena.putF64(e), arena.putF64(up), arena.putF64(b), arena.putF64(Q), kk, arena.putF64(pq), arena.putF64(rng.vector(kk)), levp, levJp);
+        k.dcsrjlev(A.nrows, p.Ap, p.Aj, p.Ax, arena.putF64(e), arena.putF64(up), arena.putF64(b), putQ(Q, single), kk, arena.putF64(pq), single, arena.putF64(rng.vector(Math.max(kk, 16))), levp, levJp);
         const lev = new Float64Array(A.nrows);
         const levJ = new Float64Array(A.nrows);
         ref.dcsrJlev(A.nrows, A.Ap, A.Aj, A.Ax, e, up, b, pv, Q, kk, d, lev, levJ);
@@ -1433,9 +1484,10 @@ test("dcsrjlev matches max(e,0) ||a_i^T Q||^2 and ||j_i^T Q||^2 of the dense row
         const sl = new Float64Array(A.nrows);
         const sj = new Float64Array(A.nrows);
         ref.dcsrJlev(A.nrows, A.Ap, A.Aj, abs(A.Ax), abs(e), abs(up), abs(b).map((v) => -v), abs(pv), abs(Q), kk, d, sl, sj);
-        const what = `dcsrjlev ${A.nrows}x${d} k=${kk}`;
-        assertClose(read(levp, A.nrows), lev, sl, `${what}: lev`);
-        assertClose(read(levJp, A.nrows), levJ, sj, `${what}: levJ`, 1e-12);
+        // In f32 the row products carry singleRel (b pq stays f64, so the J rows' bound is the same).
+        const what = `dcsrjlev ${A.nrows}x${d} k=${kk}${single ? " f32" : ""}`;
+        assertClose(read(levp, A.nrows), lev, sl, `${what}: lev`, single ? singleRel(d) : undefined);
+        assertClose(read(levJp, A.nrows), levJ, sj, `${what}: levJ`, (single ? singleRel(d) : 0) + 1e-12);
         assert.ok(read(levp, A.nrows).every((v, i) => e[i]! > 0 || v === 0), `${what}: rows with e <= 0 score 0`);
       });
     }

@@ -5,6 +5,7 @@ import { test } from "./uvu.js";
 import * as assert from "uvu/assert";
 import { csr, csrFromDense, generateProblem, solve } from "../src/index.js";
 import type { HessianMode, SolveResult } from "../src/index.js";
+import { jlPrecision } from "../src/hessian.js";
 import { backtrack } from "../src/newton.js";
 import { loadFixture, norm, relativeError, snapshot } from "./helpers.js";
 
@@ -255,6 +256,27 @@ test("auto turns from CG with Jacobi scaling to its fallback for good once CG co
     else assert.ok(first.sketchFresh && first.cgIterations! > 3, "the preconditioned CG went on in step 1");
     assert.ok(Math.abs(auto.loss - exact.loss) <= 1e-12 * exact.loss && relativeError(auto.x, exact.x) <= 1e-6, `${fallback}: the exact solution`);
   }
+});
+
+test("the JL map goes to the kernels in f32 where R is well conditioned, and stays f64 where it is not", () => {
+  const d = 64;
+  // Q = R^{-1} Pi for a diagonal R (Pi's entries deterministic, scaled by 1/sqrt(k)); the trace of R^T R.
+  const map = (r: (j: number) => number, kq: number) => {
+    const Q = new Float64Array(d * kq);
+    for (let j = 0; j < d; j++) for (let c = 0; c < kq; c++) Q[j * kq + c] = Math.sin(1 + 7 * j + 3 * c) / Math.sqrt(kq) / r(j);
+    let trace = 0;
+    for (let j = 0; j < d; j++) trace += r(j) ** 2;
+    return jlPrecision(Q, kq, trace);
+  };
+  const even = (j: number) => 1 + j / d;
+  const single = map(even, 16);
+  assert.ok(single instanceof Float32Array, "a Frobenius condition number near d: f32");
+  assert.ok(map(even, 8) instanceof Float32Array, "k = 8 too");
+  // Columns over six decades: the f32 rounding of a_i^T Q would swamp the small scores.
+  assert.ok(map((j) => 10 ** ((6 * j) / (d - 1)), 16) instanceof Float64Array, "columns over 1e6 keep f64");
+  assert.ok(map(even, 12) instanceof Float64Array, "k not a multiple of 8 keeps f64 (no f32 kernel path)");
+  // Well conditioned, but so large that Q's entries would leave f32's exponent range.
+  assert.ok(map((j) => 2 ** 70 * even(j), 16) instanceof Float64Array, "Q near the edge of f32's range keeps f64");
 });
 
 test("the default tolerance is 1e-8 * max(1, ||grad(x0)||)", async () => {

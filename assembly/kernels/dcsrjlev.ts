@@ -1,5 +1,18 @@
 // SPDX-License-Identifier: MIT
-import { ddot, daxpy, rowTimesQ8 } from "../simd";
+import { ddot, daxpy, rowTimesQ8, rowTimesQs } from "../simd";
+
+/** || up t - b pq ||^2 over eight lanes of t and pq (f64). */
+// @ts-ignore: decorator
+@inline function jnorm8(t: usize, pq: usize, up: f64, b: f64): f64 {
+  const u = f64x2.splat(up);
+  const bv = f64x2.splat(b);
+  const j0 = f64x2.sub(f64x2.mul(u, v128.load(t)), f64x2.mul(bv, v128.load(pq)));
+  const j1 = f64x2.sub(f64x2.mul(u, v128.load(t, 16)), f64x2.mul(bv, v128.load(pq, 16)));
+  const j2 = f64x2.sub(f64x2.mul(u, v128.load(t, 32)), f64x2.mul(bv, v128.load(pq, 32)));
+  const j3 = f64x2.sub(f64x2.mul(u, v128.load(t, 48)), f64x2.mul(bv, v128.load(pq, 48)));
+  const s = f64x2.add(f64x2.add(f64x2.mul(j0, j0), f64x2.mul(j1, j1)), f64x2.add(f64x2.mul(j2, j2), f64x2.mul(j3, j3)));
+  return f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+}
 
 /**
  * Approximate leverage scores of the rescaled Hessian's stacked PSD factor
@@ -11,20 +24,21 @@ import { ddot, daxpy, rowTimesQ8 } from "../simd";
  *   levJ[i] = || up_i t_i - b_i pq ||^2            row i of J:  j_i^T Q = up_i t_i - b_i pq
  *
  * where Q = R^{-1} Pi (d x k), R^T R approximating the factor's Gram, Pi a JL map scaled by 1/sqrt(k).
+ * With `single` (k a multiple of 8) Q holds f32 and a_i^T Q is summed in f32, as in dcsrlev.
  *
  *   Ap[nrows+1] i32, Aj[nnz] i32, Ax[nnz] f64   the block
  *   e[nrows], up[nrows], b[nrows] f64
- *   Q[d*k]     f64  row-major
+ *   Q[d*k]     f64 (f32 when single)  row-major
  *   pq[k]      f64
- *   tmp[k]     f64  scratch
+ *   tmp[max(k, 16)] f64  scratch
  *   lev[nrows], levJ[nrows] f64  written
  *
- * Complexity: O(nnz k + nrows k), SIMD along k (k a multiple of 8 keeps its sums in registers, 8 columns
- * at a time).
+ * Complexity: O(nnz k + nrows k), SIMD along k (k a multiple of 8 keeps its sums in registers, 8
+ * columns at a time, 16 when single).
  */
 export function dcsrjlev(
   nrows: i32, Ap: usize, Aj: usize, Ax: usize, e: usize, up: usize, b: usize,
-  Q: usize, k: i32, pq: usize, tmp: usize, lev: usize, levJ: usize,
+  Q: usize, k: i32, pq: usize, single: bool, tmp: usize, lev: usize, levJ: usize,
 ): void {
   let start = load<i32>(Ap);
   for (let i = 0; i < nrows; i++) {
@@ -36,23 +50,23 @@ export function dcsrjlev(
     let tt = 0.0;
     let jj = 0.0;
     if ((k & 7) == 0) {
-      // k a multiple of 8 (the common JL widths): eight columns of t_i at a time in four registers,
-      // then j_i^T Q = up_i t_i - b_i pq lane by lane; both norms are sums over the chunks.
-      for (let c = 0; c < k; c += 8) {
-        tt += rowTimesQ8(start, end, Ax, Aj, Q + (<usize>c << 3), k, tmp);
-        const t0 = v128.load(tmp);
-        const t1 = v128.load(tmp, 16);
-        const t2 = v128.load(tmp, 32);
-        const t3 = v128.load(tmp, 48);
-        const u = f64x2.splat(upi);
-        const bv = f64x2.splat(bi);
+      // k a multiple of 8 (the common JL widths): columns of t_i in chunks summed in four registers
+      // (eight f64 sums, or sixteen f32 ones when single), then j_i^T Q = up_i t_i - b_i pq eight
+      // lanes at a time; both norms are sums over the chunks.
+      for (let c = 0; c < k; ) {
+        let n = 8;
+        if (!single) {
+          tt += rowTimesQ8(start, end, Ax, Aj, Q + (<usize>c << 3), k, tmp);
+        } else if (c + 16 <= k) {
+          tt += rowTimesQs(start, end, Ax, Aj, Q + (<usize>c << 2), k, true, tmp);
+          n = 16;
+        } else {
+          tt += rowTimesQs(start, end, Ax, Aj, Q + (<usize>c << 2), k, false, tmp);
+        }
         const pc = pq + (<usize>c << 3);
-        const j0 = f64x2.sub(f64x2.mul(u, t0), f64x2.mul(bv, v128.load(pc)));
-        const j1 = f64x2.sub(f64x2.mul(u, t1), f64x2.mul(bv, v128.load(pc, 16)));
-        const j2 = f64x2.sub(f64x2.mul(u, t2), f64x2.mul(bv, v128.load(pc, 32)));
-        const j3 = f64x2.sub(f64x2.mul(u, t3), f64x2.mul(bv, v128.load(pc, 48)));
-        const sj = f64x2.add(f64x2.add(f64x2.mul(j0, j0), f64x2.mul(j1, j1)), f64x2.add(f64x2.mul(j2, j2), f64x2.mul(j3, j3)));
-        jj += f64x2.extract_lane(sj, 0) + f64x2.extract_lane(sj, 1);
+        jj += jnorm8(tmp, pc, upi, bi);
+        if (n == 16) jj += jnorm8(tmp + 64, pc + 64, upi, bi);
+        c += n;
       }
     } else {
       memory.fill(tmp, 0, <usize>k << 3);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-import { ddot, daxpy, rowTimesQ8 } from "../simd";
+import { ddot, daxpy, rowTimesQ8, rowTimesQs } from "../simd";
 
 /**
  * Approximate leverage scores of G = diag(sqrt(D)) A for a CSR row block:
@@ -7,23 +7,33 @@ import { ddot, daxpy, rowTimesQ8 } from "../simd";
  *   lev[i] = D[i] * || a_i^T Q ||^2,   Q = R^{-1} Pi  (d x k)
  *
  * where R^T R approximates G^T G (from a sketch) and Pi is a d x k Gaussian JL matrix scaled by
- * 1/sqrt(k), so sum_i lev[i] is about rank(G) (math.md section 3, step 1).
+ * 1/sqrt(k), so sum_i lev[i] is about rank(G) (math.md section 3, step 1). With `single` (k a
+ * multiple of 8) Q holds f32 and the row products are summed in f32: half the instructions, for
+ * scores that only need a constant factor; the caller decides when R is conditioned well enough.
  *
  *   Ap[nrows+1] i32, Aj[nnz] i32, Ax[nnz] f64   the block
  *   D[nrows]    f64  non-negative row weights
- *   Q[d*k]      f64  row-major
- *   tmp[k]      f64  scratch
+ *   Q[d*k]      f64 (f32 when single)  row-major
+ *   tmp[max(k, 16)] f64  scratch
  *   lev[nrows]  f64  written
  *
- * Complexity: O(nnz k), SIMD along k (k a multiple of 8 keeps its sums in registers, 8 columns at a time).
+ * Complexity: O(nnz k), SIMD along k (k a multiple of 8 keeps its sums in registers, 8 columns at a
+ * time, 16 when single).
  */
-export function dcsrlev(nrows: i32, Ap: usize, Aj: usize, Ax: usize, D: usize, Q: usize, k: i32, tmp: usize, lev: usize): void {
+export function dcsrlev(nrows: i32, Ap: usize, Aj: usize, Ax: usize, D: usize, Q: usize, k: i32, single: bool, tmp: usize, lev: usize): void {
   let start = load<i32>(Ap);
   for (let i = 0; i < nrows; i++) {
     const end = load<i32>(Ap + ((<usize>i + 1) << 2));
     const di = load<f64>(D + (<usize>i << 3));
     let li = 0.0;
-    if (end > start && di > 0.0 && (k & 7) == 0) {
+    if (end > start && di > 0.0 && single) {
+      // Sixteen columns of f32 sums a chunk, eight for a tail of 8.
+      let ss = 0.0;
+      let c = 0;
+      for (; c + 16 <= k; c += 16) ss += rowTimesQs(start, end, Ax, Aj, Q + (<usize>c << 2), k, true, tmp);
+      if (c < k) ss += rowTimesQs(start, end, Ax, Aj, Q + (<usize>c << 2), k, false, tmp);
+      li = di * ss;
+    } else if (end > start && di > 0.0 && (k & 7) == 0) {
       // k a multiple of 8 (the common JL widths): eight columns of a_i^T Q at a time, their running
       // sums in four registers; the row stays in cache between the chunks.
       let ss = 0.0;

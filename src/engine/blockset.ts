@@ -86,6 +86,9 @@ export interface ResSamplePartial {
 /** A 64-bit key as two unsigned 32-bit halves (Wasm i64 would need BigInt at the boundary). */
 export type Key = readonly [number, number];
 
+/** A JL map (or its product with a vector): a Float32Array asks the kernels for single-precision scores. */
+export type JlMap = Float64Array | Float32Array;
+
 interface Resident {
   block: RowBlock;
   nrows: number;
@@ -264,6 +267,16 @@ export class BlockSet {
     const stride = 8 * (longest + (longest & 1)); // 16-byte aligned for the SIMD kernels
     const base = this.rows.at((count * stride) / 8);
     return Array.from({ length: count }, (_, i) => base + i * stride);
+  }
+
+  /** Writes a JL map at `ptr` in its own precision; true when that is single. */
+  private putJl(ptr: number, v: JlMap): boolean {
+    if (v instanceof Float32Array) {
+      this.arena.f32(ptr, v.length).set(v);
+      return true;
+    }
+    this.arena.f64(ptr, v.length).set(v);
+    return false;
   }
 
   /**
@@ -452,16 +465,16 @@ export class BlockSet {
    * Leverage-score sampling of diag(sqrt(max(B, 0))) A with Q = R^{-1} Pi (d x kq), keeping row i with
    * probability min(1, scale * lev_i); returns each block's sampled Gram (lower triangle).
    */
-  sampleGram(Q: Float64Array, kq: number, scale: number, key: Key): SamplePartial[] {
+  sampleGram(Q: JlMap, kq: number, scale: number, key: Key): SamplePartial[] {
     const a = this.arena;
     const d = this.ncols;
-    const qPtr = this.q.at(Q.length + kq);
-    a.f64(qPtr, Q.length).set(Q);
+    const qPtr = this.q.at(Q.length + Math.max(kq, 16));
+    const single = this.putJl(qPtr, Q);
     const tmp = qPtr + Q.length * 8;
     const kept: { kept: number }[] = [];
     const grams = this.partials(d * d, (r, G) => {
       const [lev, Dt] = this.rowScratch(2) as [number, number];
-      a.k.dcsrlev(r.nrows, r.Ap, r.Aj, r.Ax, r.Bpos, qPtr, kq, tmp, lev);
+      a.k.dcsrlev(r.nrows, r.Ap, r.Aj, r.Ax, r.Bpos, qPtr, kq, single, tmp, lev);
       const n = a.k.dlevsample(r.nrows, lev, r.Bpos, scale, key[0], key[1], r.block.rowStart, Dt);
       if (n > 0) a.k.dcsrsyrk(r.nrows, r.Ap, r.Aj, r.Ax, Dt, d, G);
       kept.push({ kept: n });
@@ -564,18 +577,18 @@ export class BlockSet {
    * Leverage-score sampling of the stacked factor with Q = R^{-1} Pi (d x kq) and pq = Q^T p1: the
    * upper half's rows kept with keyE, J's rows with keyJ, each with probability min(1, scale * lev).
    */
-  resSampleGram(Q: Float64Array, kq: number, pq: Float64Array, scale: number, keyE: Key, keyJ: Key): ResSamplePartial[] {
+  resSampleGram(Q: JlMap, kq: number, pq: Float64Array, scale: number, keyE: Key, keyJ: Key): ResSamplePartial[] {
     const a = this.arena;
     const d = this.ncols;
-    const qPtr = this.q.at(Q.length + 2 * kq);
-    a.f64(qPtr, Q.length).set(Q);
+    const qPtr = this.q.at(Q.length + kq + Math.max(kq, 16));
+    const single = this.putJl(qPtr, Q);
     const pqPtr = qPtr + Q.length * 8;
     a.f64(pqPtr, kq).set(pq);
     const tmp = pqPtr + kq * 8;
     const stats: { kept: number; beta: number }[] = [];
     const parts = this.partials(d * d + d, (r, G) => {
       const [lev, Dt, levJ, vJ] = this.rowScratch(4) as [number, number, number, number];
-      a.k.dcsrjlev(r.nrows, r.Ap, r.Aj, r.Ax, r.e, r.up, r.b, qPtr, kq, pqPtr, tmp, lev, levJ);
+      a.k.dcsrjlev(r.nrows, r.Ap, r.Aj, r.Ax, r.e, r.up, r.b, qPtr, kq, pqPtr, single, tmp, lev, levJ);
       const keptE = a.k.dlevsample(r.nrows, lev, r.e, scale, keyE[0], keyE[1], r.block.rowStart, Dt);
       const keptJ = a.k.djsample(r.nrows, levJ, r.up, r.b, scale, keyJ[0], keyJ[1], r.block.rowStart, Dt, vJ, this.out);
       stats.push({ kept: keptE + keptJ, beta: a.f64(this.out, 1)[0]! });

@@ -4,7 +4,7 @@
 // per worker) and reduces the blocks' partials here, in block order, so the sums are bitwise the
 // same however the blocks are spread over threads.
 import { PASSES } from "./blockset.js";
-import type { BlockSet, EvalPartial, Key, ProblemData, ResGradPartial, ResSamplePartial, ResWeighPartial, SamplePartial } from "./blockset.js";
+import type { BlockSet, EvalPartial, JlMap, Key, ProblemData, ResGradPartial, ResSamplePartial, ResWeighPartial, SamplePartial } from "./blockset.js";
 
 export interface Evaluation {
   loss: number;
@@ -110,7 +110,7 @@ export abstract class BlockEngine implements EngineShape {
     return this.call("sketch", [m, key], sumInOrder);
   }
 
-  async sampleGram(Q: Float64Array, kq: number, scale: number, key: Key): Promise<{ gram: Float64Array; kept: number }> {
+  async sampleGram(Q: JlMap, kq: number, scale: number, key: Key): Promise<{ gram: Float64Array; kept: number }> {
     return this.call("sampleGram", [Q, kq, scale, key], reduceSample);
   }
 
@@ -157,7 +157,7 @@ export abstract class BlockEngine implements EngineShape {
     return this.call("resSketch", [m, keyE, keyJ, p1], sumInOrder);
   }
 
-  async resSampleGram(Q: Float64Array, kq: number, pq: Float64Array, scale: number, keyE: Key, keyJ: Key): Promise<{ gram: Float64Array; y: Float64Array; beta: number; kept: number }> {
+  async resSampleGram(Q: JlMap, kq: number, pq: Float64Array, scale: number, keyE: Key, keyJ: Key): Promise<{ gram: Float64Array; y: Float64Array; beta: number; kept: number }> {
     return this.call("resSampleGram", [Q, kq, pq, scale, keyE, keyJ], (parts) => reduceResSample(parts, this.ncols));
   }
 }

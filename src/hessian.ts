@@ -243,7 +243,7 @@ function factorRescaledSketch(engine: Engine, dense: DenseWork, cfg: StepConfig,
   const rs = ev.rescaled!;
   const m = SKETCH_ROWS_PER_COL * ncols;
   return drawModel(engine, dense, cfg, ev, iteration, {
-    levGram: async (key) => (nrows <= m ? withRank2(await engine.exactGram(true), ev) : dense.sketchGram(await engine.resSketch(m, key(1), key(4), rs.p1), m)),
+    levGram: async (key) => (nrows <= m ? withRank2(await engine.exactGram(true), ev) : dense.sketchGram(await engine.resSketch(m, key(1), rs.p1), m)),
     sample: async (Q, kq, key) => {
       // j_i^T Q = u'_i (a_i^T Q) - b_i (p1^T Q): the kernels need p1^T Q once.
       const pq = new Float64Array(kq);

@@ -1396,12 +1396,13 @@ test("dcsrjsketch equals the CountSketch of the dense rows of J = diag(u') A - b
         const Sp = arena.putF64(S0);
         // e = 0: the upper half adds nothing (the next test adds it).
         const e0 = arena.putF64(new Float64Array(A.nrows));
-        k.dcsrjsketch(A.nrows, p.Ap, p.Aj, p.Ax, e0, arena.putF64(up), arena.putF64(b), arena.putF64(pv), 7, 8, keyLo, keyHi, rowOffset, m, d, arena.putF64(rng.vector(m, 3, 4)), Sp);
+        k.dcsrjsketch(A.nrows, p.Ap, p.Aj, p.Ax, e0, arena.putF64(up), arena.putF64(b), arena.putF64(pv), keyLo, keyHi, rowOffset, m, d, arena.putF64(rng.vector(m, 3, 4)), Sp);
         const want = S0.slice();
-        ref.dcsrJsketch(A.nrows, A.Ap, A.Aj, A.Ax, up, b, pv, keyLo, keyHi, rowOffset, m, d, want);
+        const zero = new Float64Array(A.nrows);
+        ref.dcsrJsketch(A.nrows, A.Ap, A.Aj, A.Ax, zero, up, b, pv, keyLo, keyHi, rowOffset, m, d, want);
         // sum|terms| per entry: every row's |up a| + |b p| lands in one bucket, so all rows bound each entry.
         const scale = abs(S0);
-        ref.dcsrJsketch(A.nrows, A.Ap, A.Aj, abs(A.Ax), abs(up), abs(b).map((v) => -v), abs(pv), keyLo, keyHi, rowOffset, m, d, scale.fill(0));
+        ref.dcsrJsketch(A.nrows, A.Ap, A.Aj, abs(A.Ax), zero, abs(up), abs(b).map((v) => -v), abs(pv), keyLo, keyHi, rowOffset, m, d, scale.fill(0));
         for (let q = 0; q < scale.length; q++) scale[q] = Math.abs(scale[q]!) + Math.abs(S0[q]!) + A.nrows * Math.max(...abs(b), 0) * Math.max(...abs(pv));
         assertClose(read(Sp, m * d), want, scale, `dcsrjsketch ${A.nrows}x${d} m=${m}`);
       });
@@ -1415,19 +1416,19 @@ test("dcsrjsketch equals the CountSketch of the dense rows of J = diag(u') A - b
     const wholep = arena.allocF64(5 * 7);
     const p = putCsr(A);
     const sb = arena.allocF64(5);
-    k.dcsrjsketch(90, p.Ap, p.Aj, p.Ax, arena.putF64(new Float64Array(90)), arena.putF64(up), arena.putF64(b), arena.putF64(pv), 1, 2, 3, 4, 10, 5, 7, sb, wholep);
+    k.dcsrjsketch(90, p.Ap, p.Aj, p.Ax, arena.putF64(new Float64Array(90)), arena.putF64(up), arena.putF64(b), arena.putF64(pv), 3, 4, 10, 5, 7, sb, wholep);
     const splitp = arena.allocF64(5 * 7);
     for (const [r0, r1] of [[0, 40], [40, 41], [41, 90]] as const) {
       const B = rowSlice(A, r0, r1);
       const q = putCsr(B);
-      k.dcsrjsketch(B.nrows, q.Ap, q.Aj, q.Ax, arena.putF64(new Float64Array(r1 - r0)), arena.putF64(up.slice(r0, r1)), arena.putF64(b.slice(r0, r1)), arena.putF64(pv), 1, 2, 3, 4, 10 + r0, 5, 7, sb, splitp);
+      k.dcsrjsketch(B.nrows, q.Ap, q.Aj, q.Ax, arena.putF64(new Float64Array(r1 - r0)), arena.putF64(up.slice(r0, r1)), arena.putF64(b.slice(r0, r1)), arena.putF64(pv), 3, 4, 10 + r0, 5, 7, sb, splitp);
     }
     // The blocks differ only in where the per-bucket b p^T updates are rounded.
     assertClose(read(splitp, 35), read(wholep, 35), 90 * 4, "split J sketch");
   });
 });
 
-test("dcsrjsketch with weights e adds the CountSketch of diag(sqrt(max(e,0))) A under its own key", () => {
+test("dcsrjsketch with weights e adds each row's upper half to its J row's bucket, with a sign of its own", () => {
   const rng = new Rng(56);
   for (const A of randomBlocks(rng)) {
     for (const m of [1, 3, 8]) {
@@ -1438,25 +1439,39 @@ test("dcsrjsketch with weights e adds the CountSketch of diag(sqrt(max(e,0))) A 
         const up = rng.vector(A.nrows, -2, 2, 0.2);
         const b = rng.vector(A.nrows, -1, 1, 0.2);
         const pv = rng.vector(d);
-        const [keyELo, keyEHi] = rng.pick(KEYS);
         const [keyLo, keyHi] = rng.pick(KEYS);
         const rowOffset = rng.int(1 << 20);
         const p = putCsr(A);
         const sb = arena.putF64(new Float64Array(m));
         const Sp = arena.allocF64(m * d);
-        k.dcsrjsketch(A.nrows, p.Ap, p.Aj, p.Ax, arena.putF64(e), arena.putF64(up), arena.putF64(b), arena.putF64(pv), keyELo, keyEHi, keyLo, keyHi, rowOffset, m, d, sb, Sp);
-        // The two halves from the J-only reference and the countsketch reference, added.
+        k.dcsrjsketch(A.nrows, p.Ap, p.Aj, p.Ax, arena.putF64(e), arena.putF64(up), arena.putF64(b), arena.putF64(pv), keyLo, keyHi, rowOffset, m, d, sb, Sp);
         const want = new Float64Array(m * d);
-        ref.dcsrCountsketch(A.nrows, A.Ap, A.Aj, A.Ax, e.map((v) => Math.max(v, 0)), keyELo, keyEHi, rowOffset, m, d, want);
-        ref.dcsrJsketch(A.nrows, A.Ap, A.Aj, A.Ax, up, b, pv, keyLo, keyHi, rowOffset, m, d, want);
+        ref.dcsrJsketch(A.nrows, A.Ap, A.Aj, A.Ax, e, up, b, pv, keyLo, keyHi, rowOffset, m, d, want);
         const scale = new Float64Array(m * d);
-        ref.dcsrCountsketch(A.nrows, A.Ap, A.Aj, abs(A.Ax), abs(e), keyELo, keyEHi, rowOffset, m, d, scale);
-        ref.dcsrJsketch(A.nrows, A.Ap, A.Aj, abs(A.Ax), abs(up), abs(b).map((v) => -v), abs(pv), keyLo, keyHi, rowOffset, m, d, scale);
+        ref.dcsrJsketch(A.nrows, A.Ap, A.Aj, abs(A.Ax), abs(e), abs(up), abs(b).map((v) => -v), abs(pv), keyLo, keyHi, rowOffset, m, d, scale);
         for (let q = 0; q < scale.length; q++) scale[q] = Math.abs(scale[q]!) + A.nrows * Math.max(...abs(b), 0) * Math.max(...abs(pv));
         assertClose(read(Sp, m * d), want, scale, `stacked sketch ${A.nrows}x${d} m=${m}`);
       });
     }
   }
+  // The two halves' signs are independent: over many rows, each of the four sign pairs appears.
+  const pairs = new Set<string>();
+  scoped(() => {
+    const n = 64;
+    const A = randomCsr(rng, n, 1);
+    for (let i = 0; i < n; i++) {
+      if (A.Ap[i + 1] === A.Ap[i]) continue;
+      const one = rowSlice(A, i, i + 1);
+      const p = putCsr(one);
+      const Sp = arena.putF64([0]);
+      const a = one.Ax[0]!;
+      if (a === 0) continue;
+      // up = 1, e = 4: the row adds (s + 2 s') a, so its sign pair reads off the sum.
+      k.dcsrjsketch(1, p.Ap, p.Aj, p.Ax, arena.putF64([4]), arena.putF64([1]), arena.putF64([0]), arena.putF64([0]), 5, 6, i, 1, 1, arena.allocF64(1), Sp);
+      pairs.add(String(Math.round(read(Sp, 1)[0]! / a)));
+    }
+  });
+  assert.equal([...pairs].sort(), ["-1", "-3", "1", "3"], "sign pairs (s, s') of the two halves");
 });
 
 test("dcsrjlev matches max(e,0) ||a_i^T Q||^2 and ||j_i^T Q||^2 of the dense rows of J for every k tail, in f64 and f32", () => {

@@ -313,20 +313,29 @@ export function dresweights(
   return { e, D, out: [loss, minE, negatives, minRow], info };
 }
 
-/** S += Phi (diag(up) A - b p^T), each dense row of J formed explicitly (dcsrjsketch). */
+/**
+ * S += Phi [diag(sqrt(max(e,0))) A ; diag(up) A - b p^T], each dense row of J formed explicitly: both
+ * halves of row i in bucket h(i), J's with the sign of bit 0, the upper half's with bit 1 (dcsrjsketch).
+ */
 export function dcsrJsketch(
-  nrows: number, Ap: Int32Array, Aj: Int32Array, Ax: Float64Array, up: Float64Array, b: Float64Array, p: Float64Array,
+  nrows: number, Ap: Int32Array, Aj: Int32Array, Ax: Float64Array, e: Float64Array, up: Float64Array, b: Float64Array, p: Float64Array,
   keyLo: number, keyHi: number, rowOffset: number, m: number, d: number, S: Float64Array,
 ): void {
   const key = key64(keyLo, keyHi);
   const row = new Float64Array(d);
+  const upper = new Float64Array(d);
   for (let i = 0; i < nrows; i++) {
+    upper.fill(0);
     for (let j = 0; j < d; j++) row[j] = -b[i]! * p[j]!;
-    for (let k = Ap[i]!; k < Ap[i + 1]!; k++) row[Aj[k]!]! += up[i]! * Ax[k]!;
+    for (let k = Ap[i]!; k < Ap[i + 1]!; k++) {
+      row[Aj[k]!]! += up[i]! * Ax[k]!;
+      upper[Aj[k]!] = Math.sqrt(Math.max(e[i]!, 0)) * Ax[k]!;
+    }
     const h = hash64(key, counter64(rowOffset + i));
     const bucket = Number((h >> 32n) % BigInt(m));
     const s = (h & 1n) !== 0n ? -1 : 1;
-    for (let j = 0; j < d; j++) S[bucket * d + j]! += s * row[j]!;
+    const sE = (h & 2n) !== 0n ? -1 : 1;
+    for (let j = 0; j < d; j++) S[bucket * d + j]! += s * row[j]! + sE * upper[j]!;
   }
 }
 

@@ -561,15 +561,15 @@ export class BlockSet {
 
   /**
    * CountSketch (m rows) of the stacked factor [diag(sqrt(max(e,0))) A ; J], J = diag(u') A - b p1^T:
-   * the upper half hashed with keyE, the rows of J with keyJ, both into the same m buckets.
+   * both halves of a row in one bucket, with independent signs (dcsrjsketch).
    */
-  resSketch(m: number, keyE: Key, keyJ: Key, p1: Float64Array): Float64Array[] {
+  resSketch(m: number, key: Key, p1: Float64Array): Float64Array[] {
     const a = this.arena;
     const d = this.ncols;
     a.f64(this.x, d).set(p1);
     const sb = this.sb.at(m);
     return this.partials(m * d, (r, S) => {
-      a.k.dcsrjsketch(r.nrows, r.Ap, r.Aj, r.Ax, r.e, r.up, r.b, this.x, keyE[0], keyE[1], keyJ[0], keyJ[1], r.block.rowStart, m, d, sb, S);
+      a.k.dcsrjsketch(r.nrows, r.Ap, r.Aj, r.Ax, r.e, r.up, r.b, this.x, key[0], key[1], r.block.rowStart, m, d, sb, S);
     });
   }
 

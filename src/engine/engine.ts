@@ -153,8 +153,8 @@ export abstract class BlockEngine implements EngineShape {
     });
   }
 
-  async resSketch(m: number, keyE: Key, keyJ: Key, p1: Float64Array): Promise<Float64Array> {
-    return this.call("resSketch", [m, keyE, keyJ, p1], sumInOrder);
+  async resSketch(m: number, key: Key, p1: Float64Array): Promise<Float64Array> {
+    return this.call("resSketch", [m, key, p1], sumInOrder);
   }
 
   async resSampleGram(Q: JlMap, kq: number, pq: Float64Array, scale: number, keyE: Key, keyJ: Key): Promise<{ gram: Float64Array; y: Float64Array; beta: number; kept: number }> {

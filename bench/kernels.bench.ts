@@ -93,6 +93,48 @@ for (const s of shapes) {
   arena.release(mark);
 }
 
+// --- JL leverage scores ------------------------------------------------------------------------
+// dcsrlev with the map in f64 and in f32 (the sketch modes take f32 where R is well conditioned),
+// at the plain sketch's 16 columns and sketch-pcg's 8.
+{
+  const { A } = generateProblem({ family: "gauss", nrows: quick ? 20_000 : 80_000, ncols: 200, seed: 3 });
+  const nnz = A.indptr[A.nrows]!;
+  const rand = rng(7);
+  const mark = arena.mark();
+  const Ap = arena.putI32(A.indptr);
+  const Aj = arena.putI32(A.indices);
+  const Ax = arena.putF64(A.data);
+  const D = arena.putF64(Float64Array.from({ length: A.nrows }, () => 0.5 + rand()));
+  const tmp = arena.allocF64(16);
+  const lev = arena.allocF64(A.nrows);
+  for (const kq of [16, 8]) {
+    const Qs = Float64Array.from({ length: A.ncols * kq }, () => (rand() - 0.5) / Math.sqrt(kq));
+    const Q64 = arena.putF64(Qs);
+    const Q32 = arena.allocF64(Qs.length / 2);
+    arena.f32(Q32, Qs.length).set(Qs);
+    const want = new Float64Array(A.nrows);
+    ref.dcsrlev(A.nrows, A.indptr, A.indices, A.data, arena.f64(D, A.nrows), Qs, kq, want);
+    k.dcsrlev(A.nrows, Ap, Aj, Ax, D, Q32, kq, true, tmp, lev);
+    // Single precision: sums of 200 terms carry about 1e-5 of the sum of |terms| (the kernel tests bound it).
+    check(`dcsrlev f32 k=${kq}`, arena.f64(lev, A.nrows), want, 1e-4);
+    const t = await race(
+      [
+        { name: "f64", run: () => k.dcsrlev(A.nrows, Ap, Aj, Ax, D, Q64, kq, false, tmp, lev) },
+        { name: "f32", run: () => k.dcsrlev(A.nrows, Ap, Aj, Ax, D, Q32, kq, true, tmp, lev) },
+      ],
+      rounds,
+    );
+    line({
+      case: `dcsrlev dense rows ${A.nrows}x${A.ncols} nnz=${nnz} k=${kq}`,
+      f64_ms: t.get("f64")!,
+      f32_ms: t.get("f32")!,
+      f32_speedup: t.get("f64")! / t.get("f32")!,
+      "f32_GFMA/s": (nnz * kq) / t.get("f32")! / 1e6,
+    });
+  }
+  arena.release(mark);
+}
+
 // --- Cholesky ----------------------------------------------------------------------------------
 for (const d of [200, 500]) {
   const rand = rng(d);

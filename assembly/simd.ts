@@ -182,19 +182,17 @@
   return f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
 }
 
-/** Sum of squares of four f32 lanes, in f64 (squares of f32 sums can leave f32's range). */
+/**
+ * Stores four f32 lanes as f64 at out + 8 * lane and returns their squares, pairwise summed, in f64
+ * (squares of f32 sums can leave f32's range).
+ */
 // @ts-ignore: decorator
-@inline function sq4(t: v128): v128 {
+@inline function storeSq4(out: usize, t: v128): v128 {
   const lo = f64x2.promote_low_f32x4(t);
   const hi = f64x2.promote_low_f32x4(f32x4.shuffle(t, t, 2, 3, 2, 3));
+  v128.store(out, lo);
+  v128.store(out, hi, 16);
   return f64x2.add(f64x2.mul(lo, lo), f64x2.mul(hi, hi));
-}
-
-/** Four f32 lanes stored as f64 at out + 8 * lane. */
-// @ts-ignore: decorator
-@inline function store4(out: usize, t: v128): void {
-  v128.store(out, f64x2.promote_low_f32x4(t));
-  v128.store(out, f64x2.promote_low_f32x4(f32x4.shuffle(t, t, 2, 3, 2, 3)), 16);
 }
 
 /**
@@ -222,14 +220,8 @@
       t3 = f32x4.add(t3, f32x4.mul(a, v128.load(q, 48)));
     }
   }
-  store4(out, t0);
-  store4(out + 32, t1);
-  let s = f64x2.add(sq4(t0), sq4(t1));
-  if (wide) {
-    store4(out + 64, t2);
-    store4(out + 96, t3);
-    s = f64x2.add(s, f64x2.add(sq4(t2), sq4(t3)));
-  }
+  let s = f64x2.add(storeSq4(out, t0), storeSq4(out + 32, t1));
+  if (wide) s = f64x2.add(s, f64x2.add(storeSq4(out + 64, t2), storeSq4(out + 96, t3)));
   const ss = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
   return ss >= 1e-60 && ss <= 1e60 ? ss : rowTimesQsF64(start, end, Ax, Aj, Qc, k, wide ? 16 : 8, out);
 }

@@ -2,7 +2,7 @@
 // Newton directions from the three Hessian models (math.md sections 3-4), and the `auto` choice.
 import type { DenseWork } from "./dense.js";
 import type { Engine, Evaluation } from "./engine/engine.js";
-import type { Key } from "./engine/blockset.js";
+import type { JlMap, Key } from "./engine/blockset.js";
 import type { HessianUsed } from "./types.js";
 import { dot, norm2 } from "./vec.js";
 
@@ -105,7 +105,7 @@ export function jlColumns(nrows: number, ncols: number, mode: HessianUsed): numb
  * Frobenius condition number up to 2^18 / sqrt(d), 18000 at d = 200. Columns over many decades or
  * nearly dependent ones keep double. `levGramTrace` includes any shift the factor took.
  */
-export function jlPrecision(Q: Float64Array, kq: number, levGramTrace: number): Float64Array | Float32Array {
+export function jlPrecision(Q: Float64Array, kq: number, levGramTrace: number): JlMap {
   if (kq % 8 !== 0) return Q;
   const d = Q.length / kq;
   let qq = 0;
@@ -269,7 +269,7 @@ async function drawModel(
   cfg: StepConfig,
   ev: Evaluation,
   iteration: number,
-  draw: { levGram(key: DrawKey): Promise<Float64Array>; sample(Q: Float64Array | Float32Array, kq: number, key: DrawKey): Promise<{ gram: Float64Array; kept: number }> },
+  draw: { levGram(key: DrawKey): Promise<Float64Array>; sample(Q: JlMap, kq: number, key: DrawKey): Promise<{ gram: Float64Array; kept: number }> },
 ): Promise<Factored & { rows: number }> {
   for (let attempt = 0; ; attempt++) {
     const key: DrawKey = (purpose) => streamKey(cfg.seed, iteration, purpose + RESAMPLE_PURPOSE * attempt);

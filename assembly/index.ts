@@ -24,4 +24,5 @@ export { dcsrresgrad } from "./kernels/dcsrresgrad";
 export { dresweights } from "./kernels/dresweights";
 export { dcsrjsketch } from "./kernels/dcsrjsketch";
 export { dcsrjlev } from "./kernels/dcsrjlev";
+export { dreslev } from "./kernels/dreslev";
 export { djsample } from "./kernels/djsample";

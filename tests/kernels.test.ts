@@ -1474,36 +1474,47 @@ test("dcsrjsketch with weights e adds each row's upper half to its J row's bucke
   assert.equal([...pairs].sort(), ["-1", "-3", "1", "3"], "sign pairs (s, s') of the two halves");
 });
 
-test("dcsrjlev matches max(e,0) ||a_i^T Q||^2 and ||j_i^T Q||^2 of the dense rows of J for every k tail, in f64 and f32", () => {
+test("dcsrjlev's row products scored by dreslev match max(e,0) ||a_i^T Q||^2 and ||j_i^T Q||^2 of the dense rows of J, for every k tail, in f64 and f32, and again at later weights", () => {
   const rng = new Rng(55);
   for (const A of randomBlocks(rng)) {
     for (const kk of [1, 2, 3, 5, 8, 9, 16, 24]) {
       for (const single of kk % 8 === 0 ? [false, true] : [false]) scoped(() => {
         const d = A.ncols;
-        const e = rng.vector(A.nrows, -1, 2, 0.1);
-        const up = rng.vector(A.nrows, -2, 2, 0.1);
         const b = rng.vector(A.nrows, -1, 1, 0.1);
         const pv = rng.vector(d);
         const Q = rng.vector(d * kk);
         const pq = new Float64Array(kk);
         for (let c = 0; c < kk; c++) for (let j = 0; j < d; j++) pq[c]! += pv[j]! * Q[j * kk + c]!;
+        let pp = 0;
+        for (let c = 0; c < kk; c++) pp += pq[c]! * pq[c]!;
         const p = putCsr(A);
-        const levp = arena.putF64(new Float64Array(A.nrows).fill(NaN));
-        const levJp = arena.putF64(new Float64Array(A.nrows).fill(NaN));
-        k.dcsrjlev(A.nrows, p.Ap, p.Aj, p.Ax, arena.putF64(e), arena.putF64(up), arena.putF64(b), putQ(Q, single), kk, arena.putF64(pq), single, arena.putF64(rng.vector(Math.max(kk, 16))), levp, levJp);
-        const lev = new Float64Array(A.nrows);
-        const levJ = new Float64Array(A.nrows);
-        ref.dcsrJlev(A.nrows, A.Ap, A.Aj, A.Ax, e, up, b, pv, Q, kk, d, lev, levJ);
-        // Squares of sums: the reference on absolute values (b negated so the two parts add) is
-        // (sum|terms|)^2 per row; 1e-12 covers pq's own rounding, which the reference does not share.
-        const sl = new Float64Array(A.nrows);
-        const sj = new Float64Array(A.nrows);
-        ref.dcsrJlev(A.nrows, A.Ap, A.Aj, abs(A.Ax), abs(e), abs(up), abs(b).map((v) => -v), abs(pv), abs(Q), kk, d, sl, sj);
-        // In f32 the row products carry singleRel (b pq stays f64, so the J rows' bound is the same).
-        const what = `dcsrjlev ${A.nrows}x${d} k=${kk}${single ? " f32" : ""}`;
-        assertClose(read(levp, A.nrows), lev, sl, `${what}: lev`, single ? singleRel(d) : undefined);
-        assertClose(read(levJp, A.nrows), levJ, sj, `${what}: levJ`, (single ? singleRel(d) : 0) + 1e-12);
-        assert.ok(read(levp, A.nrows).every((v, i) => e[i]! > 0 || v === 0), `${what}: rows with e <= 0 score 0`);
+        const ttp = arena.putF64(new Float64Array(A.nrows).fill(NaN));
+        const tpp = arena.putF64(new Float64Array(A.nrows).fill(NaN));
+        k.dcsrjlev(A.nrows, p.Ap, p.Aj, p.Ax, putQ(Q, single), kk, arena.putF64(pq), single, arena.putF64(rng.vector(Math.max(kk, 16))), ttp, tpp);
+        // The same products serve any weights: the pass's own, then later ones.
+        for (const when of ["the pass's weights", "later weights"]) {
+          const e = rng.vector(A.nrows, -1, 2, 0.1);
+          const up = rng.vector(A.nrows, -2, 2, 0.1);
+          const levp = arena.putF64(new Float64Array(A.nrows).fill(NaN));
+          const levJp = arena.putF64(new Float64Array(A.nrows).fill(NaN));
+          k.dreslev(A.nrows, ttp, tpp, arena.putF64(e), arena.putF64(up), arena.putF64(b), pp, levp, levJp);
+          const lev = new Float64Array(A.nrows);
+          const levJ = new Float64Array(A.nrows);
+          ref.dcsrJlev(A.nrows, A.Ap, A.Aj, A.Ax, e, up, b, pv, Q, kk, d, lev, levJ);
+          // Squares of sums: the reference on absolute values (b negated so the two parts add) is
+          // (sum|terms|)^2 per row. J's score comes expanded, up^2 tt - 2 up b tp + b^2 pp, whose terms
+          // are at most twice that square (Cauchy-Schwarz on the cross term): 1e-12 covers them and
+          // pq's own rounding, which the reference does not share.
+          const sl = new Float64Array(A.nrows);
+          const sj = new Float64Array(A.nrows);
+          ref.dcsrJlev(A.nrows, A.Ap, A.Aj, abs(A.Ax), abs(e), abs(up), abs(b).map((v) => -v), abs(pv), abs(Q), kk, d, sl, sj);
+          // In f32 the row products carry singleRel (b pq stays f64, so the J rows' bound is the same, twice).
+          const what = `dcsrjlev + dreslev ${A.nrows}x${d} k=${kk}${single ? " f32" : ""} at ${when}`;
+          assertClose(read(levp, A.nrows), lev, sl, `${what}: lev`, single ? singleRel(d) : undefined);
+          assertClose(read(levJp, A.nrows), levJ, sj, `${what}: levJ`, (single ? 2 * singleRel(d) : 0) + 1e-12);
+          assert.ok(read(levp, A.nrows).every((v, i) => e[i]! > 0 || v === 0), `${what}: rows with e <= 0 score 0`);
+          assert.ok(read(levJp, A.nrows).every((v) => v >= 0), `${what}: J's scores are not negative`);
+        }
       });
     }
   }

@@ -117,6 +117,12 @@ interface Resident {
   u: number;
   up: number;
   e: number;
+  /**
+   * Rescaled only: the JL row products of the last leverage pass, tt_i = ||a_i^T Q||^2 and
+   * tp_i = <a_i^T Q, Q^T p1> (dcsrjlev); resResampleGram scores later weights from tt without that pass.
+   */
+  tt: number;
+  tp: number;
 }
 
 /**
@@ -137,9 +143,14 @@ export const PASSES: Record<BlockMethod, number> = {
   resWeigh: 0,
   resSketch: 1, // dcsrjsketch: both halves of the stacked factor
   resSampleGram: 1, // dcsrjlev; dcsrmtv reads only the sampled J rows (it skips rows whose weight is 0)
+  resResampleGram: 1, // dcsrmv for <t_i, pq> at this step's p1; ||t_i||^2 is the last dcsrjlev's
 };
 
 type Scalars<T> = Omit<T, "grad" | "gram" | "sums" | "gramY">;
+
+function mergeResSample(a: Scalars<ResSamplePartial>, v: Scalars<ResSamplePartial>): Scalars<ResSamplePartial> {
+  return { kept: a.kept + v.kept, beta: a.beta + v.beta };
+}
 
 /**
  * How the scalars of two blocks' partials combine, `a` the earlier block (a partial's vector is
@@ -168,7 +179,8 @@ export const MERGE = {
     negatives: a.negatives + v.negatives,
     overflowRow: a.overflowRow >= 0 ? a.overflowRow : v.overflowRow,
   }),
-  resSampleGram: (a: Scalars<ResSamplePartial>, v: Scalars<ResSamplePartial>): Scalars<ResSamplePartial> => ({ kept: a.kept + v.kept, beta: a.beta + v.beta }),
+  resSampleGram: mergeResSample,
+  resResampleGram: mergeResSample,
 };
 
 /**
@@ -187,6 +199,7 @@ export const VECTOR: Record<BlockMethod, string | null> = {
   resWeigh: null,
   resSketch: "",
   resSampleGram: "gramY",
+  resResampleGram: "gramY",
 };
 
 /** What a block takes in a kernel instance's memory: A (12 bytes a nonzero, 4 a row pointer), b, w^2 and B, alignment. */
@@ -315,6 +328,8 @@ export class BlockSet {
         u: 0,
         up: 0,
         e: 0,
+        tt: 0,
+        tp: 0,
       };
       this.blocks.push(r);
       this.copyRows(r, blk, 0);
@@ -384,6 +399,8 @@ export class BlockSet {
         r.u = this.arena.allocF64(r.nrows);
         r.up = this.arena.allocF64(r.nrows);
         r.e = this.arena.allocF64(r.nrows);
+        r.tt = this.arena.allocF64(r.nrows);
+        r.tp = this.arena.allocF64(r.nrows);
       }
     });
   }
@@ -576,19 +593,40 @@ export class BlockSet {
   /**
    * Leverage-score sampling of the stacked factor with Q = R^{-1} Pi (d x kq) and pq = Q^T p1: the
    * upper half's rows kept with keyE, J's rows with keyJ, each with probability min(1, scale * lev).
+   * The pass's row products stay with the blocks for resResampleGram.
    */
   resSampleGram(Q: JlMap, kq: number, pq: Float64Array, scale: number, keyE: Key, keyJ: Key): ResSamplePartial[] {
     const a = this.arena;
-    const d = this.ncols;
     const qPtr = this.q.at(Q.length + kq + Math.max(kq, 16));
     const single = this.putJl(qPtr, Q);
     const pqPtr = qPtr + Q.length * 8;
     a.f64(pqPtr, kq).set(pq);
     const tmp = pqPtr + kq * 8;
+    let pp = 0;
+    for (let c = 0; c < kq; c++) pp += pq[c]! * pq[c]!;
+    return this.resDraw(pp, scale, keyE, keyJ, (r) => a.k.dcsrjlev(r.nrows, r.Ap, r.Aj, r.Ax, qPtr, kq, pqPtr, single, tmp, r.tt, r.tp));
+  }
+
+  /**
+   * resSampleGram with the Q of the last one, at this step's weights and p1: ||a_i^T Q||^2 stays
+   * from that pass, and <a_i^T Q, pq> = a_i^T (Q pq) comes from one product with v = Q pq (pq = Q^T p1,
+   * pp = ||pq||^2), a matvec instead of k of them.
+   */
+  resResampleGram(v: Float64Array, pp: number, scale: number, keyE: Key, keyJ: Key): ResSamplePartial[] {
+    const a = this.arena;
+    a.f64(this.x, this.ncols).set(v);
+    return this.resDraw(pp, scale, keyE, keyJ, (r) => a.k.dcsrmv(r.nrows, r.Ap, r.Aj, r.Ax, this.x, r.tp));
+  }
+
+  /** Scores each block from its row products (after `products` has written them), samples it and forms its sampled Gram. */
+  private resDraw(pp: number, scale: number, keyE: Key, keyJ: Key, products: (r: Resident) => void): ResSamplePartial[] {
+    const a = this.arena;
+    const d = this.ncols;
     const stats: { kept: number; beta: number }[] = [];
     const parts = this.partials(d * d + d, (r, G) => {
       const [lev, Dt, levJ, vJ] = this.rowScratch(4) as [number, number, number, number];
-      a.k.dcsrjlev(r.nrows, r.Ap, r.Aj, r.Ax, r.e, r.up, r.b, qPtr, kq, pqPtr, single, tmp, lev, levJ);
+      products(r);
+      a.k.dreslev(r.nrows, r.tt, r.tp, r.e, r.up, r.b, pp, lev, levJ);
       const keptE = a.k.dlevsample(r.nrows, lev, r.e, scale, keyE[0], keyE[1], r.block.rowStart, Dt);
       const keptJ = a.k.djsample(r.nrows, levJ, r.up, r.b, scale, keyJ[0], keyJ[1], r.block.rowStart, Dt, vJ, this.out);
       stats.push({ kept: keptE + keptJ, beta: a.f64(this.out, 1)[0]! });

@@ -43,7 +43,7 @@ export interface LineValue {
 /** The BlockSet methods that return per-block partials (everything but loading and setProblem). */
 export type BlockMethod =
   | "evaluate" | "exactGram" | "negativeGram" | "sketch" | "sampleGram" | "hessVec" | "hessDiag"
-  | "resGrad" | "resWeigh" | "resSketch" | "resSampleGram";
+  | "resGrad" | "resWeigh" | "resSketch" | "resSampleGram" | "resResampleGram";
 
 /** Runs `method` on every block and resolves to the partials in block order. */
 export type BlockCall = <M extends BlockMethod>(method: M, args: Parameters<BlockSet[M]>) => Promise<ReturnType<BlockSet[M]>>;
@@ -159,6 +159,11 @@ export abstract class BlockEngine implements EngineShape {
 
   async resSampleGram(Q: JlMap, kq: number, pq: Float64Array, scale: number, keyE: Key, keyJ: Key): Promise<{ gram: Float64Array; y: Float64Array; beta: number; kept: number }> {
     return this.call("resSampleGram", [Q, kq, pq, scale, keyE, keyJ], (parts) => reduceResSample(parts, this.ncols));
+  }
+
+  /** resSampleGram with the last one's Q at the current weights: v = Q pq, pp = ||pq||^2 for this step's pq = Q^T p1. */
+  async resResampleGram(v: Float64Array, pp: number, scale: number, keyE: Key, keyJ: Key): Promise<{ gram: Float64Array; y: Float64Array; beta: number; kept: number }> {
+    return this.call("resResampleGram", [v, pp, scale, keyE, keyJ], (parts) => reduceResSample(parts, this.ncols));
   }
 }
 

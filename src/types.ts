@@ -87,7 +87,11 @@ export interface IterationInfo {
   hessian: HessianUsed | null;
   /** Rows in the sampled Hessian (sketch modes), else null. */
   sketchRows: number | null;
-  /** Whether the Hessian model was built for this step (sketch-pcg reuses it while CG stays fast). */
+  /**
+   * Whether the Hessian model was built for this step from a sketch of its own: sketch-pcg reuses its
+   * model while CG stays fast; the rescaled plain sketch draws a new sample at every step, but once
+   * Newton converges scores it against an earlier step's sketch (false then).
+   */
   sketchFresh: boolean;
   /** Conjugate-gradient iterations (sketch-pcg, cg; 0 where a diagonal H made the scaled step exact), else null. */
   cgIterations: number | null;

@@ -193,6 +193,46 @@ test("an evaluation is the same, within rounding, for any row tiling", async () 
   assert.ok(Math.abs(whole.ev.minB - tiled.ev.minB) <= 1e-13 * whole.ev.minB, "min e");
 });
 
+test("a sample scored against an earlier draw's JL map is the one a fresh pass with that map draws at the current weights", async () => {
+  // resSampleGram leaves ||a_i^T Q||^2 with the blocks; resResampleGram rescores them at later weights
+  // and p1 with one matvec. Both score the same factor against the same Q, so the same rows are kept.
+  const fx = loadFixture("res-exp-powerlaw");
+  const w2 = fx.w.map((v) => v * v);
+  const d = fx.A.ncols;
+  const kq = 16;
+  const rand = rng(61);
+  const x1 = Float64Array.from(fx.ref.x, (v) => v + 0.05 * (rand() - 0.5));
+  const x2 = Float64Array.from(x1, (v) => v + 0.5 * (rand() - 0.5));
+  const { engine, objective, ev } = await libraryAt("exp", fx.A, fx.b, w2, x1, undefined, 4000);
+  const pqOf = (Q: Float64Array, p1: Float64Array) => Float64Array.from({ length: kq }, (_, c) => p1.reduce((s, v, j) => s + v * Q[j * kq + c]!, 0));
+  for (const single of [false, true]) {
+    const Q64 = Float64Array.from({ length: d * kq }, () => (rand() - 0.5) * 40);
+    const Q = single ? Float32Array.from(Q64) : Q64;
+    const Qd = Float64Array.from(Q);
+    // With Q's entries of +-20 this keeps about half the 2n stacked rows: most draws are not certain.
+    const scale = 1e-5;
+    await objective.evaluate(x1);
+    const first = await engine.resSampleGram(Q, kq, pqOf(Qd, ev.rescaled!.p1), scale, [1, 2], [3, 4]);
+    assert.ok(first.kept > 0.2 * fx.A.nrows && first.kept < 1.8 * fx.A.nrows, `${first.kept} rows kept`);
+    const at2 = await objective.evaluate(x2);
+    const pq = pqOf(Qd, at2.rescaled!.p1);
+    const v = Float64Array.from({ length: d }, (_, j) => pq.reduce((s, q, c) => s + Qd[j * kq + c]! * q, 0));
+    const pp = pq.reduce((s, q) => s + q * q, 0);
+    const again = await engine.resResampleGram(v, pp, scale, [5, 6], [7, 8]);
+    const fresh = await engine.resSampleGram(Q, kq, pq, scale, [5, 6], [7, 8]);
+    const what = single ? "f32 map" : "f64 map";
+    // <a_i^T Q, pq> as a_i^T (Q pq) rounds differently (the fresh pass sums a_i^T Q in f32 with an f32
+    // map: about sqrt(d) 2^-24 = 4e-7 relative), and so do the weights 1 / p; a row's draw flips only
+    // if its uniform falls within that rounding of its probability.
+    const tol = single ? 1e-5 : 1e-12;
+    assert.is(again.kept, fresh.kept, `${what}: kept rows`);
+    assert.ok(distance(again.gram, fresh.gram) <= tol * norm(fresh.gram), `${what}: sampled Gram`);
+    assert.ok(distance(again.y, fresh.y) <= tol * norm(fresh.y), `${what}: J's sampled product`);
+    assert.ok(Math.abs(again.beta - fresh.beta) <= tol * fresh.beta, `${what}: beta`);
+    assert.ok(again.kept !== first.kept || distance(again.gram, first.gram) > 1e-6 * norm(first.gram), `${what}: the weights moved the sample`);
+  }
+});
+
 test("at x = 0 the evaluation takes its centre from b with no pass, and agrees with the centre two passes give", async () => {
   const fx = loadFixture("res-exp-powerlaw");
   const w2 = fx.w.map((v) => v * v);
@@ -252,6 +292,8 @@ for (const name of ["res-exp-gauss", "res-exp-sparse", "res-exp-powerlaw", "res-
       assert.is(r.minimizer, "local");
       assert.ok(r.history.every((h) => h.convexHere), "e > 0 at every iterate");
       if (hessian.startsWith("sketch")) assert.ok(r.history.slice(1).every((h) => h.sketchRows !== null && h.sketchRows < 2 * fx.A.nrows), "sampled");
+      // Started near x*, the plain sketch converges at once: its later steps score against an earlier sketch.
+      if (hessian === "sketch") assert.ok(r.history[1]!.sketchFresh && r.history.some((h) => h.iteration > 1 && !h.sketchFresh), "scores reused");
     });
   }
   test(`${name} solved with small row blocks gives the same x within rounding`, async () => {

@@ -78,6 +78,9 @@ for (const c of cases.filter((k) => only === undefined || k.label.includes(only)
       status: ok ? r.status : `FAILED(${r.status}, loss ${r.loss})`,
       ms: median(times.get(mode)!),
       iterations: r.iterations,
+      // Steps that built their model from a sketch of their own (sketch-pcg keeps its model while CG
+      // stays fast; the plain rescaled sketch scores against an earlier sketch once converging).
+      ...(mode.startsWith("sketch") ? { fresh_sketches: r.history.filter((h) => h.iteration > 0 && h.sketchFresh).length } : {}),
       speedup_vs_exact: exactMs / median(times.get(mode)!),
       // What one-shot solve() calls would compare: each pays the load.
       with_load: (exactMs + loadMs) / (median(times.get(mode)!) + loadMs),

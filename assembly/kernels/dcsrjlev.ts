@@ -20,9 +20,9 @@ import { ddot, daxpy, rowTimesQ8, rowTimesQs } from "../simd";
  *
  * where Q = R^{-1} Pi (d x k), R^T R approximating the factor's Gram, Pi a JL map scaled by 1/sqrt(k).
  * Row i's scores are then max(e_i, 0) tt_i and ||j_i^T Q||^2 = up_i^2 tt_i - 2 up_i b_i tp_i +
- * b_i^2 ||pq||^2 (dreslev): two numbers a row carry the scores to any later weights e, up with the
- * same Q and pq, at O(n) instead of this O(nnz k) pass. With `single` (k a multiple of 8) Q holds
- * f32 and a_i^T Q is summed in f32, as in dcsrlev.
+ * b_i^2 ||pq||^2 (dreslev). So tt carries the scores to later weights e, up against the same Q, and
+ * for a later p the cross term is a_i^T (Q pq), one matvec instead of this O(nnz k) pass. With
+ * `single` (k a multiple of 8) Q holds f32 and a_i^T Q is summed in f32, as in dcsrlev.
  *
  *   Ap[nrows+1] i32, Aj[nnz] i32, Ax[nnz] f64   the block
  *   Q[d*k]     f64 (f32 when single)  row-major

@@ -119,7 +119,7 @@ interface Resident {
   e: number;
   /**
    * Rescaled only: the JL row products of the last leverage pass, tt_i = ||a_i^T Q||^2 and
-   * tp_i = <a_i^T Q, Q^T p1> (dcsrjlev); resResampleGram scores later weights from tt without that pass.
+   * tp_i = <a_i^T Q, Q^T p1> (dcsrjlev); resResampleGram keeps tt and takes tp again at a later p1.
    */
   tt: number;
   tp: number;

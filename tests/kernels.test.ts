@@ -567,25 +567,24 @@ function putQ(Q: Float64Array, single: boolean): number {
  */
 const singleRel = (d: number) => 2 * (d + 3) * 2 ** -24;
 
-test("dcsrlev matches D_i ||a_i^T Q||^2 for every k tail and zero weights, in f64 and f32", () => {
+test("dcsrlev matches ||a_i^T Q||^2 on every row for every k tail, in f64 and f32", () => {
   const rng = new Rng(8);
   for (const A of randomBlocks(rng)) {
     for (const kk of [1, 2, 3, 4, 5, 7, 8, 9, 16, 24]) {
       for (const single of kk % 8 === 0 ? [false, true] : [false]) {
         scoped(() => {
           const d = A.ncols;
-          const D = rng.vector(A.nrows, 0, 2, 0.25);
           const Q = rng.vector(d * kk);
           const p = putCsr(A);
           const tmp = arena.putF64(rng.vector(Math.max(kk, 16)));
           const levp = arena.putF64(rng.vector(A.nrows, 5, 6));
-          k.dcsrlev(A.nrows, p.Ap, p.Aj, p.Ax, arena.putF64(D), putQ(Q, single), kk, single, tmp, levp);
+          k.dcsrlev(A.nrows, p.Ap, p.Aj, p.Ax, putQ(Q, single), kk, single, tmp, levp);
           const want = new Float64Array(A.nrows);
-          ref.dcsrlev(A.nrows, A.Ap, A.Aj, A.Ax, D, Q, kk, want);
+          ref.dcsrlev(A.nrows, A.Ap, A.Aj, A.Ax, Q, kk, want);
           // Each squared entry of a_i^T Q is off by at most 2 |t| err(t) <= 2 (sum|terms|)^2 rel: the
           // reference on |A|, |Q| is exactly that sum of |terms| squared.
           const scale = new Float64Array(A.nrows);
-          ref.dcsrlev(A.nrows, A.Ap, A.Aj, abs(A.Ax), D, abs(Q), kk, scale);
+          ref.dcsrlev(A.nrows, A.Ap, A.Aj, abs(A.Ax), abs(Q), kk, scale);
           assertClose(read(levp, A.nrows), want, scale, `dcsrlev ${A.nrows}x${d} k=${kk}${single ? " f32" : ""}`, single ? singleRel(d) : undefined);
         });
       }
@@ -598,7 +597,7 @@ test("dcsrlev in f32 sums a row again in f64 where its sums leave f32's range", 
   const kk = 16;
   const d = 12;
   // Rows of entries beyond f32 (1e40: infinite there), below it (1e-42: subnormal or zero), mixed
-  // with ordinary rows; a weight that puts the tiny rows' scores back near 1.
+  // with ordinary rows.
   const rows = [1, 1e40, 1e-42, 3e-30, 1, 2e36];
   const Ap = new Int32Array(rows.length + 1);
   const Aj: number[] = [];
@@ -611,16 +610,15 @@ test("dcsrlev in f32 sums a row again in f64 where its sums leave f32's range", 
     Ap[i + 1] = Aj.length;
   });
   const A: Csr = { nrows: rows.length, ncols: d, Ap, Aj: Int32Array.from(Aj), Ax: Float64Array.from(Ax), kinds: rows.map((_, i) => (i % 3 === 0 ? "run" : "gaps")) };
-  const D = Float64Array.from(rows, (size) => 1 / (size * size));
   const Q = rng.vector(d * kk);
   scoped(() => {
     const p = putCsr(A);
     const levp = arena.putF64(new Float64Array(A.nrows).fill(NaN));
-    k.dcsrlev(A.nrows, p.Ap, p.Aj, p.Ax, arena.putF64(D), putQ(Q, true), kk, true, arena.allocF64(kk), levp);
+    k.dcsrlev(A.nrows, p.Ap, p.Aj, p.Ax, putQ(Q, true), kk, true, arena.allocF64(kk), levp);
     const want = new Float64Array(A.nrows);
-    ref.dcsrlev(A.nrows, A.Ap, A.Aj, A.Ax, D, Q, kk, want);
+    ref.dcsrlev(A.nrows, A.Ap, A.Aj, A.Ax, Q, kk, want);
     const scale = new Float64Array(A.nrows);
-    ref.dcsrlev(A.nrows, A.Ap, A.Aj, abs(A.Ax), D, abs(Q), kk, scale);
+    ref.dcsrlev(A.nrows, A.Ap, A.Aj, abs(A.Ax), abs(Q), kk, scale);
     const got = read(levp, A.nrows);
     assert.ok(got.every((v) => Number.isFinite(v) && v > 0), `finite, positive scores: ${got}`);
     assertClose(got, want, scale, "dcsrlev f32 beyond range", singleRel(d));
@@ -633,21 +631,22 @@ test("dlevsample keeps exactly the rows the reference keeps and weights them by 
   for (const [keyLo, keyHi] of KEYS) {
     for (const rowOffset of [0, 77, 1 << 24]) {
       scoped(() => {
-        const lev = rng.vector(n, 0, 1, 0.1);
-        for (let i = 0; i < n; i += 50) lev[i] = 40; // p capped at 1
+        const tt = rng.vector(n, 0, 1, 0.1);
+        for (let i = 0; i < n; i += 50) tt[i] = 40; // p capped at 1
         const D = rng.vector(n, 0.5, 2);
+        const lev = tt.map((t, i) => D[i]! * t);
         const sum = lev.reduce((a, b) => a + b, 0);
         const scale = 60 / sum;
         const Dtp = arena.putF64(rng.vector(n, 7, 8));
-        const kept = k.dlevsample(n, arena.putF64(lev), arena.putF64(D), scale, keyLo, keyHi, rowOffset, Dtp);
+        const kept = k.dlevsample(n, arena.putF64(tt), arena.putF64(D), scale, keyLo, keyHi, rowOffset, Dtp);
         const Dt = read(Dtp, n);
         const want = new Float64Array(n);
-        const wantKept = ref.dlevsample(n, lev, D, scale, keyLo, keyHi, rowOffset, want);
+        const wantKept = ref.dlevsample(n, tt, D, scale, keyLo, keyHi, rowOffset, want);
         const what = `dlevsample key=${keyHi.toString(16)}:${keyLo.toString(16)} offset=${rowOffset}`;
         assert.is(kept, wantKept, `${what}: kept count`);
         for (let i = 0; i < n; i++) {
           assert.is(Dt[i] !== 0, want[i] !== 0, `${what}: row ${i} kept`);
-          if (lev[i] === 0) assert.is(Dt[i], 0, `${what}: row ${i} has lev 0`);
+          if (lev[i] === 0) assert.is(Dt[i], 0, `${what}: row ${i} has score 0`);
           if (scale * lev[i]! >= 1) assert.is(Dt[i], D[i], `${what}: row ${i} has p = 1`);
         }
         assertClose(Dt, want, abs(want), what);
@@ -665,23 +664,26 @@ test("dlevsample keeps exactly the rows the reference keeps and weights them by 
   }
 });
 
-test("dlevsample counts a kept row of weight zero and draws a block's rows as the whole matrix does", () => {
+test("dlevsample never keeps a row of weight zero or below, and draws a block's rows as the whole matrix does", () => {
   const rng = new Rng(10);
   const n = 200;
-  const lev = rng.vector(n, 0, 1);
-  const D = rng.vector(n, 0, 1, 0.3);
+  const tt = rng.vector(n, 0, 1);
+  // A third of the weights zero and a sixth negative (rows below the certificate): neither is sampled.
+  const D = rng.vector(n, 0, 1, 0.3).map((v, i) => (i % 6 === 1 ? -v - 0.1 : v));
   const [keyLo, keyHi] = KEYS[2]!;
   scoped(() => {
     const wholep = arena.allocF64(n);
-    const kept = k.dlevsample(n, arena.putF64(lev), arena.putF64(D), 0.5, keyLo, keyHi, 1000, wholep);
+    const kept = k.dlevsample(n, arena.putF64(tt), arena.putF64(D), 1.5, keyLo, keyHi, 1000, wholep);
     const want = new Float64Array(n);
-    assert.is(kept, ref.dlevsample(n, lev, D, 0.5, keyLo, keyHi, 1000, want), "kept count with zero weights");
-    assertClose(read(wholep, n), want, abs(want), "dlevsample with zero weights");
-    const weighted = want.filter((v) => v !== 0).length;
-    assert.ok(kept > weighted, `kept ${kept} rows, ${weighted} of them with nonzero weight`);
+    assert.is(kept, ref.dlevsample(n, tt, D, 1.5, keyLo, keyHi, 1000, want), "kept count with zero and negative weights");
+    const got = read(wholep, n);
+    assertClose(got, want, abs(want), "dlevsample with zero and negative weights");
+    assert.is(got.filter((v) => v !== 0).length, kept, "every kept row carries its weight");
+    assert.ok(got.every((v, i) => D[i]! > 0 || v === 0), "rows of weight <= 0 are not kept");
+    assert.ok(kept >= 20, `kept ${kept} rows: enough to tell`);
     const s = 83;
     const tailp = arena.allocF64(n - s);
-    k.dlevsample(n - s, arena.putF64(lev.slice(s)), arena.putF64(D.slice(s)), 0.5, keyLo, keyHi, 1000 + s, tailp);
+    k.dlevsample(n - s, arena.putF64(tt.slice(s)), arena.putF64(D.slice(s)), 1.5, keyLo, keyHi, 1000 + s, tailp);
     assertSame(read(tailp, n - s), read(wholep, n).slice(s), "block at row offset 83");
   });
 });
@@ -1474,7 +1476,7 @@ test("dcsrjsketch with weights e adds each row's upper half to its J row's bucke
   assert.equal([...pairs].sort(), ["-1", "-3", "1", "3"], "sign pairs (s, s') of the two halves");
 });
 
-test("dcsrjlev's row products scored by dreslev match max(e,0) ||a_i^T Q||^2 and ||j_i^T Q||^2 of the dense rows of J, for every k tail, in f64 and f32, and again at later weights", () => {
+test("dcsrjlev's row products give ||a_i^T Q||^2, and dreslev ||j_i^T Q||^2 of the dense rows of J from them, for every k tail, in f64 and f32, and again at later weights", () => {
   const rng = new Rng(55);
   for (const A of randomBlocks(rng)) {
     for (const kk of [1, 2, 3, 5, 8, 9, 16, 24]) {
@@ -1491,29 +1493,29 @@ test("dcsrjlev's row products scored by dreslev match max(e,0) ||a_i^T Q||^2 and
         const ttp = arena.putF64(new Float64Array(A.nrows).fill(NaN));
         const tpp = arena.putF64(new Float64Array(A.nrows).fill(NaN));
         k.dcsrjlev(A.nrows, p.Ap, p.Aj, p.Ax, putQ(Q, single), kk, arena.putF64(pq), single, arena.putF64(rng.vector(Math.max(kk, 16))), ttp, tpp);
+        const what = `dcsrjlev + dreslev ${A.nrows}x${d} k=${kk}${single ? " f32" : ""}`;
+        // Squares of sums: the reference on absolute values (b negated so the two parts add) is
+        // (sum|terms|)^2 per row; in f32 the row products carry singleRel of it.
+        const ones = new Float64Array(A.nrows).fill(1);
+        const tt = new Float64Array(A.nrows);
+        const stt = new Float64Array(A.nrows);
+        ref.dcsrJlev(A.nrows, A.Ap, A.Aj, A.Ax, ones, ones, b, pv, Q, kk, d, tt, new Float64Array(A.nrows));
+        ref.dcsrJlev(A.nrows, A.Ap, A.Aj, abs(A.Ax), ones, ones, b, abs(pv), abs(Q), kk, d, stt, new Float64Array(A.nrows));
+        assertClose(read(ttp, A.nrows), tt, stt, `${what}: ||a_i^T Q||^2`, single ? singleRel(d) : undefined);
         // The same products serve any weights: the pass's own, then later ones.
         for (const when of ["the pass's weights", "later weights"]) {
-          const e = rng.vector(A.nrows, -1, 2, 0.1);
           const up = rng.vector(A.nrows, -2, 2, 0.1);
-          const levp = arena.putF64(new Float64Array(A.nrows).fill(NaN));
           const levJp = arena.putF64(new Float64Array(A.nrows).fill(NaN));
-          k.dreslev(A.nrows, ttp, tpp, arena.putF64(e), arena.putF64(up), arena.putF64(b), pp, levp, levJp);
-          const lev = new Float64Array(A.nrows);
+          k.dreslev(A.nrows, ttp, tpp, arena.putF64(up), arena.putF64(b), pp, levJp);
           const levJ = new Float64Array(A.nrows);
-          ref.dcsrJlev(A.nrows, A.Ap, A.Aj, A.Ax, e, up, b, pv, Q, kk, d, lev, levJ);
-          // Squares of sums: the reference on absolute values (b negated so the two parts add) is
-          // (sum|terms|)^2 per row. J's score comes expanded, up^2 tt - 2 up b tp + b^2 pp, whose terms
-          // are at most twice that square (Cauchy-Schwarz on the cross term): 1e-12 covers them and
-          // pq's own rounding, which the reference does not share.
-          const sl = new Float64Array(A.nrows);
+          ref.dcsrJlev(A.nrows, A.Ap, A.Aj, A.Ax, ones, up, b, pv, Q, kk, d, new Float64Array(A.nrows), levJ);
+          // J's score comes expanded, up^2 tt - 2 up b tp + b^2 pp, whose terms are at most twice
+          // (sum|terms|)^2 (Cauchy-Schwarz on the cross term): 1e-12 covers them and pq's own
+          // rounding, which the reference does not share; in f32 twice singleRel (b pq stays f64).
           const sj = new Float64Array(A.nrows);
-          ref.dcsrJlev(A.nrows, A.Ap, A.Aj, abs(A.Ax), abs(e), abs(up), abs(b).map((v) => -v), abs(pv), abs(Q), kk, d, sl, sj);
-          // In f32 the row products carry singleRel (b pq stays f64, so the J rows' bound is the same, twice).
-          const what = `dcsrjlev + dreslev ${A.nrows}x${d} k=${kk}${single ? " f32" : ""} at ${when}`;
-          assertClose(read(levp, A.nrows), lev, sl, `${what}: lev`, single ? singleRel(d) : undefined);
-          assertClose(read(levJp, A.nrows), levJ, sj, `${what}: levJ`, (single ? 2 * singleRel(d) : 0) + 1e-12);
-          assert.ok(read(levp, A.nrows).every((v, i) => e[i]! > 0 || v === 0), `${what}: rows with e <= 0 score 0`);
-          assert.ok(read(levJp, A.nrows).every((v) => v >= 0), `${what}: J's scores are not negative`);
+          ref.dcsrJlev(A.nrows, A.Ap, A.Aj, abs(A.Ax), ones, abs(up), abs(b).map((v) => -v), abs(pv), abs(Q), kk, d, new Float64Array(A.nrows), sj);
+          assertClose(read(levJp, A.nrows), levJ, sj, `${what} at ${when}: levJ`, (single ? 2 * singleRel(d) : 0) + 1e-12);
+          assert.ok(read(levJp, A.nrows).every((v) => v >= 0), `${what} at ${when}: J's scores are not negative`);
         }
       });
     }

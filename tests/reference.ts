@@ -94,36 +94,31 @@ export function dcsrCountsketch(
   }
 }
 
-/** lev[i] = D[i] ||a_i^T Q||^2 with Q row-major d x k; rows with D[i] <= 0 get 0 (dcsrlev). */
-export function dcsrlev(nrows: number, Ap: Int32Array, Aj: Int32Array, Ax: Float64Array, D: Float64Array, Q: Float64Array, k: number, lev: Float64Array): void {
+/** tt[i] = ||a_i^T Q||^2 with Q row-major d x k, for every row (dcsrlev). */
+export function dcsrlev(nrows: number, Ap: Int32Array, Aj: Int32Array, Ax: Float64Array, Q: Float64Array, k: number, tt: Float64Array): void {
   const t = new Float64Array(k);
   for (let i = 0; i < nrows; i++) {
-    const di = D[i]!;
-    let li = 0;
-    if (di > 0) {
-      t.fill(0);
-      for (let p = Ap[i]!; p < Ap[i + 1]!; p++) {
-        const a = Ax[p]!;
-        const q = Aj[p]! * k;
-        for (let c = 0; c < k; c++) t[c]! += a * Q[q + c]!;
-      }
-      let s = 0;
-      for (let c = 0; c < k; c++) s += t[c]! * t[c]!;
-      li = di * s;
+    t.fill(0);
+    for (let p = Ap[i]!; p < Ap[i + 1]!; p++) {
+      const a = Ax[p]!;
+      const q = Aj[p]! * k;
+      for (let c = 0; c < k; c++) t[c]! += a * Q[q + c]!;
     }
-    lev[i] = li;
+    let s = 0;
+    for (let c = 0; c < k; c++) s += t[c]! * t[c]!;
+    tt[i] = s;
   }
 }
 
-/** Bernoulli leverage sampling: Dt[i] = D[i] / p_i if row i is kept, p_i = min(1, scale lev[i]); returns the count (dlevsample). */
+/** Bernoulli leverage sampling: Dt[i] = D[i] / p_i if row i is kept, p_i = min(1, scale D[i] tt[i]) (0 where D[i] <= 0); returns the count (dlevsample). */
 export function dlevsample(
-  n: number, lev: Float64Array, D: Float64Array, scale: number,
+  n: number, tt: Float64Array, D: Float64Array, scale: number,
   keyLo: number, keyHi: number, rowOffset: number, Dt: Float64Array,
 ): number {
   const key = key64(keyLo, keyHi);
   let kept = 0;
   for (let i = 0; i < n; i++) {
-    const li = lev[i]!;
+    const li = D[i]! > 0 ? D[i]! * tt[i]! : 0;
     let wi = 0;
     if (li > 0) {
       const p = Math.min(1, scale * li);

@@ -19,8 +19,8 @@ import { ddot, daxpy, rowTimesQ8, rowTimesQs } from "../simd";
  *   tt[i] = ||t_i||^2,   tp[i] = <t_i, pq>
  *
  * where Q = R^{-1} Pi (d x k), R^T R approximating the factor's Gram, Pi a JL map scaled by 1/sqrt(k).
- * Row i's scores are then max(e_i, 0) tt_i and ||j_i^T Q||^2 = up_i^2 tt_i - 2 up_i b_i tp_i +
- * b_i^2 ||pq||^2 (dreslev). So tt carries the scores to later weights e, up against the same Q, and
+ * Row i's scores are then max(e_i, 0) tt_i (dlevsample) and ||j_i^T Q||^2 = up_i^2 tt_i - 2 up_i
+ * b_i tp_i + b_i^2 ||pq||^2 (dreslev). So tt carries the scores to later weights e, up against the same Q, and
  * for a later p the cross term is a_i^T (Q pq), one matvec instead of this O(nnz k) pass. With
  * `single` (k a multiple of 8) Q holds f32 and a_i^T Q is summed in f32, as in dcsrlev.
  *

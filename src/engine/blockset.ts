@@ -118,8 +118,9 @@ interface Resident {
   up: number;
   e: number;
   /**
-   * Rescaled only: the JL row products of the last leverage pass, tt_i = ||a_i^T Q||^2 and
-   * tp_i = <a_i^T Q, Q^T p1> (dcsrjlev); resResampleGram keeps tt and takes tp again at a later p1.
+   * The JL row products of the last leverage pass (0 until one): tt_i = ||a_i^T Q||^2 (dcsrlev,
+   * dcsrjlev), which resampleGram and resResampleGram score at later weights; rescaled also
+   * tp_i = <a_i^T Q, Q^T p1> (dcsrjlev), which resResampleGram takes again at a later p1.
    */
   tt: number;
   tp: number;
@@ -137,6 +138,7 @@ export const PASSES: Record<BlockMethod, number> = {
   negativeGram: 1,
   sketch: 1,
   sampleGram: 1, // dcsrlev; the sampled rows' Gram is not a pass
+  resampleGram: 0, // the last dcsrlev's row products, scored again in O(n)
   hessVec: 1, // dcsrsymv reads each row once for A v and A^T (D A v)
   hessDiag: 1, // dcsrdiag
   resGrad: 1, // dcsrresgrad: A x, the row terms and three transposed products in one pass
@@ -147,6 +149,10 @@ export const PASSES: Record<BlockMethod, number> = {
 };
 
 type Scalars<T> = Omit<T, "grad" | "gram" | "sums" | "gramY">;
+
+function mergeSample(a: Scalars<SamplePartial>, v: Scalars<SamplePartial>): Scalars<SamplePartial> {
+  return { kept: a.kept + v.kept };
+}
 
 function mergeResSample(a: Scalars<ResSamplePartial>, v: Scalars<ResSamplePartial>): Scalars<ResSamplePartial> {
   return { kept: a.kept + v.kept, beta: a.beta + v.beta };
@@ -164,7 +170,8 @@ export const MERGE = {
     minB: Math.min(a.minB, v.minB),
     negatives: a.negatives + v.negatives,
   }),
-  sampleGram: (a: Scalars<SamplePartial>, v: Scalars<SamplePartial>): Scalars<SamplePartial> => ({ kept: a.kept + v.kept }),
+  sampleGram: mergeSample,
+  resampleGram: mergeSample,
   resGrad: (a: Scalars<ResGradPartial>, v: Scalars<ResGradPartial>): Scalars<ResGradPartial> => ({
     u: a.u + v.u,
     vv: a.vv + v.vv,
@@ -193,6 +200,7 @@ export const VECTOR: Record<BlockMethod, string | null> = {
   negativeGram: "",
   sketch: "",
   sampleGram: "gram",
+  resampleGram: "gram",
   hessVec: "",
   hessDiag: "",
   resGrad: "sums",
@@ -399,7 +407,6 @@ export class BlockSet {
         r.u = this.arena.allocF64(r.nrows);
         r.up = this.arena.allocF64(r.nrows);
         r.e = this.arena.allocF64(r.nrows);
-        r.tt = this.arena.allocF64(r.nrows);
         r.tp = this.arena.allocF64(r.nrows);
       }
     });
@@ -480,23 +487,41 @@ export class BlockSet {
 
   /**
    * Leverage-score sampling of diag(sqrt(max(B, 0))) A with Q = R^{-1} Pi (d x kq), keeping row i with
-   * probability min(1, scale * lev_i); returns each block's sampled Gram (lower triangle).
+   * probability min(1, scale * lev_i); returns each block's sampled Gram (lower triangle). The pass's
+   * row products stay with the blocks for resampleGram.
    */
   sampleGram(Q: JlMap, kq: number, scale: number, key: Key): SamplePartial[] {
     const a = this.arena;
-    const d = this.ncols;
     const qPtr = this.q.at(Q.length + Math.max(kq, 16));
     const single = this.putJl(qPtr, Q);
     const tmp = qPtr + Q.length * 8;
+    return this.draw(scale, key, (r) => a.k.dcsrlev(r.nrows, r.Ap, r.Aj, r.Ax, qPtr, kq, single, tmp, this.products(r)));
+  }
+
+  /** sampleGram with the Q of the last one, at the current weights: its row products scored again, no pass. */
+  resampleGram(scale: number, key: Key): SamplePartial[] {
+    return this.draw(scale, key, () => {});
+  }
+
+  /** Samples each block by its row products (after `products` has written them) and forms its sampled Gram. */
+  private draw(scale: number, key: Key, products: (r: Resident) => void): SamplePartial[] {
+    const a = this.arena;
+    const d = this.ncols;
     const kept: { kept: number }[] = [];
     const grams = this.partials(d * d, (r, G) => {
-      const [lev, Dt] = this.rowScratch(2) as [number, number];
-      a.k.dcsrlev(r.nrows, r.Ap, r.Aj, r.Ax, r.Bpos, qPtr, kq, single, tmp, lev);
-      const n = a.k.dlevsample(r.nrows, lev, r.Bpos, scale, key[0], key[1], r.block.rowStart, Dt);
+      const [Dt] = this.rowScratch(1) as [number];
+      products(r);
+      const n = a.k.dlevsample(r.nrows, r.tt, r.Bpos, scale, key[0], key[1], r.block.rowStart, Dt);
       if (n > 0) a.k.dcsrsyrk(r.nrows, r.Ap, r.Aj, r.Ax, Dt, d, G);
       kept.push({ kept: n });
     });
     return this.scalars(kept, MERGE.sampleGram).map((c, i) => ({ gram: grams[i]!, kept: c.kept }));
+  }
+
+  /** A block's row-product vector tt, allocated at its first leverage pass. */
+  private products(r: Resident): number {
+    if (r.tt === 0) r.tt = this.arena.allocF64(r.nrows);
+    return r.tt;
   }
 
   /** diag(A^T diag(B) A) per block. */
@@ -604,7 +629,7 @@ export class BlockSet {
     const tmp = pqPtr + kq * 8;
     let pp = 0;
     for (let c = 0; c < kq; c++) pp += pq[c]! * pq[c]!;
-    return this.resDraw(pp, scale, keyE, keyJ, (r) => a.k.dcsrjlev(r.nrows, r.Ap, r.Aj, r.Ax, qPtr, kq, pqPtr, single, tmp, r.tt, r.tp));
+    return this.resDraw(pp, scale, keyE, keyJ, (r) => a.k.dcsrjlev(r.nrows, r.Ap, r.Aj, r.Ax, qPtr, kq, pqPtr, single, tmp, this.products(r), r.tp));
   }
 
   /**
@@ -624,10 +649,10 @@ export class BlockSet {
     const d = this.ncols;
     const stats: { kept: number; beta: number }[] = [];
     const parts = this.partials(d * d + d, (r, G) => {
-      const [lev, Dt, levJ, vJ] = this.rowScratch(4) as [number, number, number, number];
+      const [Dt, levJ, vJ] = this.rowScratch(3) as [number, number, number];
       products(r);
-      a.k.dreslev(r.nrows, r.tt, r.tp, r.e, r.up, r.b, pp, lev, levJ);
-      const keptE = a.k.dlevsample(r.nrows, lev, r.e, scale, keyE[0], keyE[1], r.block.rowStart, Dt);
+      a.k.dreslev(r.nrows, r.tt, r.tp, r.up, r.b, pp, levJ);
+      const keptE = a.k.dlevsample(r.nrows, r.tt, r.e, scale, keyE[0], keyE[1], r.block.rowStart, Dt);
       const keptJ = a.k.djsample(r.nrows, levJ, r.up, r.b, scale, keyJ[0], keyJ[1], r.block.rowStart, Dt, vJ, this.out);
       stats.push({ kept: keptE + keptJ, beta: a.f64(this.out, 1)[0]! });
       if (keptE + keptJ > 0) a.k.dcsrsyrk(r.nrows, r.Ap, r.Aj, r.Ax, Dt, d, G);

@@ -42,7 +42,7 @@ export interface LineValue {
 
 /** The BlockSet methods that return per-block partials (everything but loading and setProblem). */
 export type BlockMethod =
-  | "evaluate" | "exactGram" | "negativeGram" | "sketch" | "sampleGram" | "hessVec" | "hessDiag"
+  | "evaluate" | "exactGram" | "negativeGram" | "sketch" | "sampleGram" | "resampleGram" | "hessVec" | "hessDiag"
   | "resGrad" | "resWeigh" | "resSketch" | "resSampleGram" | "resResampleGram";
 
 /** Runs `method` on every block and resolves to the partials in block order. */
@@ -112,6 +112,11 @@ export abstract class BlockEngine implements EngineShape {
 
   async sampleGram(Q: JlMap, kq: number, scale: number, key: Key): Promise<{ gram: Float64Array; kept: number }> {
     return this.call("sampleGram", [Q, kq, scale, key], reduceSample);
+  }
+
+  /** sampleGram with the last one's Q at the current weights (no pass over A). */
+  async resampleGram(scale: number, key: Key): Promise<{ gram: Float64Array; kept: number }> {
+    return this.call("resampleGram", [scale, key], reduceSample);
   }
 
   async hessVec(v: Float64Array, modified: boolean): Promise<Float64Array> {

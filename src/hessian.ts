@@ -46,17 +46,18 @@ const MAX_RESAMPLES = 3;
 const RESAMPLE_PURPOSE = 16;
 
 /**
- * The plain sketch (rescaled) scores its sample against an earlier draw's R and JL map once Newton
- * converges: while the gradient falls by at least REUSE_RATE a step, and, after a step that reused
+ * The plain sketch scores its sample against an earlier draw's R and JL map once Newton converges: while the gradient falls by at least REUSE_RATE a step, and, after a step that reused
  * them, by at least the square root of the contraction of the step that drew them fresh. H then moves
  * little from step to step, and the scores, which sampling needs only to a constant factor, move as
- * little. The sample itself is drawn afresh at the step's own weights and p1 (an unbiased estimate
- * whatever the scores), so stale scores only add variance. Such a step skips the stacked sketch and
- * the JL pass (k multiply-adds a nonzero) for one matvec, about half of a fresh step on dense rows:
- * two reused steps pay for one fresh step when each contracts by the square root of its rate.
- * Measured on the rescaled bench rows (200000 x 200, w = 4 and the wide logits, four seeds each):
- * the same Newton step counts as fresh scores at every step (12-13 and 14-15), 10-12 of the steps
- * reusing, and 50% and 22% less time per solve.
+ * little. The sample itself is drawn afresh at the step's own weights (and p1: an unbiased estimate
+ * whatever the scores), so stale scores only add variance. Such a step skips the sketch and the JL
+ * pass (k multiply-adds a nonzero): the regularized step makes no pass for its sample, the rescaled
+ * one a matvec for J's scores at its p1, about half of a fresh step on dense rows; two reused steps
+ * pay for one fresh step when each contracts by the square root of its rate.
+ * Measured on the bench's dense rows (200000 x 200, four seeds each): the same Newton step counts as
+ * fresh scores at every step (regularized 12-13, rescaled with w = 4 12-13, rescaled wide logits
+ * 14-15), 10-12 of the steps reusing, and 45-50% less time per solve (22% on the wide logits, whose
+ * damped steps draw fresh).
  */
 const REUSE_RATE = 0.5;
 /**
@@ -245,10 +246,12 @@ async function factorSketch(engine: Engine, dense: DenseWork, cfg: StepConfig, e
   }
   if (ev.rescaled !== undefined) return factorRescaledSketch(engine, dense, cfg, ev, iteration, reuse);
   const m = SKETCH_ROWS_PER_COL * ncols;
-  return drawModel(engine, dense, cfg, ev, iteration, null, {
+  // Leverage scores sum to rank(G) <= ncols: this scale gives about sampleSize kept rows.
+  const scale = cfg.sampleSize / ncols;
+  return drawModel(engine, dense, cfg, ev, iteration, reuse, {
     levGram: async (key) => (nrows <= m ? engine.exactGram(true) : dense.sketchGram(await engine.sketch(m, key(1)), m)),
-    // Leverage scores sum to rank(G) <= ncols: this scale gives about sampleSize kept rows.
-    sample: (Q, kq, key) => engine.sampleGram(Q, kq, cfg.sampleSize / ncols, key(3)),
+    sample: (Q, kq, key) => engine.sampleGram(Q, kq, scale, key(3)),
+    resample: (_scores, key) => engine.resampleGram(scale, key(3)),
   });
 }
 
@@ -296,7 +299,7 @@ interface JlScores {
 
 /**
  * A factored sampled model: its kept rows, whether its scores were an earlier draw's, and the JL map
- * of a fresh draw that later steps may reuse (null where none may: reused, or the regularized problem).
+ * of a fresh draw that later steps may reuse (null when reused, or no draw).
  */
 type Drawn = Factored & { rows: number; reused: boolean; jl: JlScores | null };
 
@@ -307,8 +310,8 @@ type DrawKey = (purpose: number) => Key;
  * The sampled model's draw, shared by both problems: the leverage sketch's Gram factored into slot
  * 1, a JL map, the sample's Gram factored into slot 0 (with the rows of non-positive weight added
  * exactly). Drawn again with fresh streams, up to MAX_RESAMPLES times, while the sample needed a
- * shift that the leverage sketch did not. With `reuse` (and a `resample`), a sample scored against
- * the previous draw's R comes first; it stands unless it needs a shift.
+ * shift that the leverage sketch did not. With `reuse`, a sample scored against an earlier draw's R
+ * comes first; it stands unless it needs a shift.
  */
 async function drawModel(
   engine: Engine,
@@ -320,10 +323,10 @@ async function drawModel(
   draw: {
     levGram(key: DrawKey): Promise<Float64Array>;
     sample(Q: JlMap, kq: number, key: DrawKey): Promise<{ gram: Float64Array; kept: number }>;
-    resample?(scores: JlScores, key: DrawKey): Promise<{ gram: Float64Array; kept: number }>;
+    resample(scores: JlScores, key: DrawKey): Promise<{ gram: Float64Array; kept: number }>;
   },
 ): Promise<Drawn> {
-  if (reuse !== null && draw.resample !== undefined) {
+  if (reuse !== null) {
     const key: DrawKey = (purpose) => streamKey(cfg.seed, iteration, purpose + RESAMPLE_PURPOSE * (MAX_RESAMPLES + 1));
     const sample = await draw.resample(reuse, key);
     const f = await factorModel(dense, ev.negatives, async () => sample.gram, (psd) => engine.negativeGram(psd));
@@ -340,7 +343,7 @@ async function drawModel(
     const Q = jlPrecision(dense.jlMap(1, kq, key(2)), kq, trace + engine.ncols * levShift);
     const sample = await draw.sample(Q, kq, key);
     const f = await factorModel(dense, ev.negatives, async () => sample.gram, (psd) => engine.negativeGram(psd));
-    if (f.shift <= 0 || levShift > 0 || attempt === MAX_RESAMPLES) return { ...f, rows: sample.kept, reused: false, jl: draw.resample === undefined ? null : { Q, kq } };
+    if (f.shift <= 0 || levShift > 0 || attempt === MAX_RESAMPLES) return { ...f, rows: sample.kept, reused: false, jl: { Q, kq } };
   }
 }
 

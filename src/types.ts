@@ -89,7 +89,7 @@ export interface IterationInfo {
   sketchRows: number | null;
   /**
    * Whether the Hessian model was built for this step from a sketch of its own: sketch-pcg reuses its
-   * model while CG stays fast; the rescaled plain sketch draws a new sample at every step, but once
+   * model while CG stays fast; the plain sketch draws a new sample at every step, but once
    * Newton converges scores it against an earlier step's sketch (false then).
    */
   sketchFresh: boolean;

@@ -3,9 +3,12 @@
 // run to ||grad|| <= 1e-11), in every Hessian mode.
 import { test } from "./uvu.js";
 import * as assert from "uvu/assert";
-import { csr, csrFromDense, generateProblem, solve } from "../src/index.js";
+import { csr, csrFromDense, generateProblem, rng, solve } from "../src/index.js";
 import type { HessianMode, SolveResult } from "../src/index.js";
+import { LocalEngine } from "../src/engine/local.js";
 import { jlPrecision } from "../src/hessian.js";
+import { F_CODE } from "../src/kernels.js";
+import { createObjective } from "../src/objective.js";
 import { backtrack } from "../src/newton.js";
 import { loadFixture, norm, relativeError, snapshot } from "./helpers.js";
 
@@ -97,6 +100,40 @@ test("passes counts the passes over A: an exact solve with full steps makes 1 at
   const cg = pcg.history.reduce((s, h) => s + (h.cgIterations ?? 0), 0);
   const builds = pcg.history.filter((h) => h.sketchFresh).length;
   assert.is(pcg.passes, cg + pcg.iterations + 2 * builds + 1, `${pcg.passes} passes for ${cg} CG iterations and ${builds} builds in ${pcg.iterations} steps`);
+  // The plain sketch's fresh draws make two passes (sketch, JL scores); once it converges, its draws
+  // score the last fresh draw's row products again and make none.
+  const plain = await solve({ f: fx.f, A: fx.A, b: fx.b, w: fx.w }, { hessian: "sketch", x0: fx.x0, lineSearch: false });
+  const fresh = plain.history.filter((h) => h.iteration > 0 && h.sketchFresh).length;
+  assert.ok(fresh >= 1 && fresh < plain.iterations, `${fresh} fresh draws in ${plain.iterations} steps`);
+  assert.is(plain.passes, 1 + plain.iterations + 2 * fresh, `${plain.passes} passes for ${fresh} fresh draws in ${plain.iterations} steps`);
+});
+
+test("a sample scored against an earlier draw's row products is, bit for bit, the one a fresh pass with that map draws at the current weights", async () => {
+  const fx = loadFixture("reg-exp-powerlaw");
+  const d = fx.A.ncols;
+  const kq = 16;
+  const rand = rng(71);
+  const engine = await LocalEngine.create(fx.A, 4000);
+  await engine.setProblem(F_CODE[fx.f], fx.b, fx.w.map((v) => v * v), false);
+  const objective = createObjective("regularized", engine, fx.b, fx.f);
+  const x1 = Float64Array.from(fx.ref.x, (v) => v + 0.05 * (rand() - 0.5));
+  const x2 = Float64Array.from(x1, (v) => v + 0.5 * (rand() - 0.5));
+  for (const single of [false, true]) {
+    const Q64 = Float64Array.from({ length: d * kq }, () => rand() - 0.5);
+    const Q = single ? Float32Array.from(Q64) : Q64;
+    await objective.evaluate(x1);
+    // Half of A's rows or so: most draws are not certain.
+    const scale = 0.1;
+    const first = await engine.sampleGram(Q, kq, scale, [1, 2]);
+    await objective.evaluate(x2);
+    const again = await engine.resampleGram(scale, [3, 4]);
+    const fresh = await engine.sampleGram(Q, kq, scale, [3, 4]);
+    const what = single ? "f32 map" : "f64 map";
+    assert.ok(fresh.kept > 0.2 * fx.A.nrows && fresh.kept < 0.8 * fx.A.nrows, `${what}: ${fresh.kept} of ${fx.A.nrows} rows kept`);
+    assert.is(again.kept, fresh.kept, `${what}: kept rows`);
+    assert.ok(again.gram.every((v, i) => Object.is(v, fresh.gram[i])), `${what}: the same sampled Gram`);
+    assert.ok(again.kept !== first.kept || again.gram.some((v, i) => v !== first.gram[i]), `${what}: the weights moved the sample`);
+  }
 });
 
 test("a start on a plateau where exp underflows meets the gradient test, and the message says so", async () => {

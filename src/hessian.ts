@@ -46,10 +46,10 @@ const MAX_RESAMPLES = 3;
 const RESAMPLE_PURPOSE = 16;
 
 /**
- * The plain sketch scores its sample against an earlier draw's R and JL map once Newton converges: while the gradient falls by at least REUSE_RATE a step, and, after a step that reused
- * them, by at least the square root of the contraction of the step that drew them fresh. H then moves
- * little from step to step, and the scores, which sampling needs only to a constant factor, move as
- * little. The sample itself is drawn afresh at the step's own weights (and p1: an unbiased estimate
+ * The plain sketch scores its sample against an earlier draw's R and JL map once Newton converges:
+ * while the gradient falls by at least REUSE_RATE a step, and, after a step that reused them, by at
+ * least the square root of the contraction of the step that drew them fresh. H then moves little
+ * from step to step, and the scores, which sampling needs only to a constant factor, move as little. The sample itself is drawn afresh at the step's own weights (and p1: an unbiased estimate
  * whatever the scores), so stale scores only add variance. Such a step skips the sketch and the JL
  * pass (k multiply-adds a nonzero): the regularized step makes no pass for its sample, the rescaled
  * one a matvec for J's scores at its p1, about half of a fresh step on dense rows; two reused steps

@@ -245,6 +245,57 @@ function rowTimesQsF64(start: i32, end: i32, Ax: usize, Aj: usize, Qc: usize, k:
   return ss;
 }
 
+/** <t, pq> over eight lanes (f64). */
+// @ts-ignore: decorator
+@inline function dot8(t: usize, pq: usize): f64 {
+  const s0 = f64x2.add(f64x2.mul(v128.load(t), v128.load(pq)), f64x2.mul(v128.load(t, 16), v128.load(pq, 16)));
+  const s1 = f64x2.add(f64x2.mul(v128.load(t, 32), v128.load(pq, 32)), f64x2.mul(v128.load(t, 48), v128.load(pq, 48)));
+  const s = f64x2.add(s0, s1);
+  return f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+}
+
+/**
+ * The JL row products of one CSR row, t = a_i^T Q (Q d x k, row-major; f32 when `single`, which
+ * needs k a multiple of 8): returns ||t||^2 and, when pq is not 0, stores <t, pq> (pq[k] f64) at
+ * tp. A k that is a multiple of 8 (the common JL widths) takes the columns in chunks summed in four
+ * registers, eight f64 sums or sixteen f32 ones (eight for a tail of 8), the row staying in cache
+ * between the chunks; other k go a nonzero at a time. tmp[max(k, 16)] f64 is scratch.
+ */
+// @ts-ignore: decorator
+@inline export function rowProducts(start: i32, end: i32, Ax: usize, Aj: usize, Q: usize, k: i32, single: bool, pq: usize, tmp: usize, tp: usize): f64 {
+  let ss = 0.0;
+  let sp = 0.0;
+  if ((k & 7) == 0) {
+    for (let c = 0; c < k; ) {
+      let n = 8;
+      if (!single) {
+        ss += rowTimesQ8(start, end, Ax, Aj, Q + (<usize>c << 3), k, tmp);
+      } else if (c + 16 <= k) {
+        ss += rowTimesQs(start, end, Ax, Aj, Q + (<usize>c << 2), k, true, tmp);
+        n = 16;
+      } else {
+        ss += rowTimesQs(start, end, Ax, Aj, Q + (<usize>c << 2), k, false, tmp);
+      }
+      if (pq != 0) {
+        const pc = pq + (<usize>c << 3);
+        sp += dot8(tmp, pc);
+        if (n == 16) sp += dot8(tmp + 64, pc + 64);
+      }
+      c += n;
+    }
+  } else {
+    memory.fill(tmp, 0, <usize>k << 3);
+    for (let p = start; p < end; p++) {
+      const j = <usize>load<i32>(Aj + (<usize>p << 2));
+      daxpy(k, load<f64>(Ax + (<usize>p << 3)), Q + ((j * <usize>k) << 3), tmp);
+    }
+    ss = ddot(k, tmp, tmp);
+    if (pq != 0) sp = ddot(k, tmp, pq);
+  }
+  if (pq != 0) store<f64>(tp, sp);
+  return ss;
+}
+
 /** y[k] += a * (x[k] * x[k]) for x[n], y[n]: a row's share of diag(A^T diag(D) A) (dcsrdiag). */
 // @ts-ignore: decorator
 @inline export function dsqaxpy(n: i32, a: f64, x: usize, y: usize): void {

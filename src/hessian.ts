@@ -49,11 +49,12 @@ const RESAMPLE_PURPOSE = 16;
  * The plain sketch scores its sample against an earlier draw's R and JL map once Newton converges:
  * while the gradient falls by at least REUSE_RATE a step, and, after a step that reused them, by at
  * least the square root of the contraction of the step that drew them fresh. H then moves little
- * from step to step, and the scores, which sampling needs only to a constant factor, move as little. The sample itself is drawn afresh at the step's own weights (and p1: an unbiased estimate
- * whatever the scores), so stale scores only add variance. Such a step skips the sketch and the JL
- * pass (k multiply-adds a nonzero): the regularized step makes no pass for its sample, the rescaled
- * one a matvec for J's scores at its p1, about half of a fresh step on dense rows; two reused steps
- * pay for one fresh step when each contracts by the square root of its rate.
+ * from step to step, and the scores, which sampling needs only to a constant factor, move as little.
+ * The sample itself is drawn afresh at the step's own weights (and p1: an unbiased estimate whatever
+ * the scores), so stale scores only add variance. Such a step skips the sketch and the JL pass (k
+ * multiply-adds a nonzero): the regularized step makes no pass for its sample, the rescaled one a
+ * matvec for J's scores at its p1, about half of a fresh step on dense rows; two reused steps pay
+ * for one fresh step when each contracts by the square root of its rate.
  * Measured on the bench's dense rows (200000 x 200, four seeds each): the same Newton step counts as
  * fresh scores at every step (regularized 12-13, rescaled with w = 4 12-13, rescaled wide logits
  * 14-15), 10-12 of the steps reusing, and 45-50% less time per solve (22% on the wide logits, whose
@@ -478,6 +479,7 @@ export interface StepState {
   rows: number | null;
   rateWhenFresh: number;
   lastRate: number;
+  /** ||g|| where the previous step started (0 before the first): CG's forcing term, the plain sketch's contraction. */
   prevGradNorm: number;
   prevEta: number;
   /**
@@ -487,13 +489,11 @@ export interface StepState {
   scores: (JlScores & { kept: number; rate: number }) | null;
   /** Whether the previous step drew its scores fresh. */
   scoresFresh: boolean;
-  /** ||g|| where the previous step started (0 before the first). */
-  stepGradNorm: number;
 }
 
 export function newStepState(plainFirst: boolean, diagonal: boolean): StepState {
   // A diagonal H needs its diagonal at every step: the evaluation's pass brings it along.
-  return { plain: plainFirst, jacobi: undefined, jacobiEveryStep: diagonal, diagonal, built: false, modified: false, rows: null, rateWhenFresh: 0, lastRate: 0, prevGradNorm: 0, prevEta: 0, scores: null, scoresFresh: false, stepGradNorm: 0 };
+  return { plain: plainFirst, jacobi: undefined, jacobiEveryStep: diagonal, diagonal, built: false, modified: false, rows: null, rateWhenFresh: 0, lastRate: 0, prevGradNorm: 0, prevEta: 0, scores: null, scoresFresh: false };
 }
 
 /**
@@ -510,8 +510,8 @@ export function wantsJacobi(state: StepState): boolean {
  */
 function reusableScores(ev: Evaluation, state: StepState): JlScores | null {
   const gnorm = norm2(ev.grad);
-  const rate = state.stepGradNorm > 0 ? gnorm / state.stepGradNorm : Number.NaN;
-  state.stepGradNorm = gnorm;
+  const rate = state.prevGradNorm > 0 ? gnorm / state.prevGradNorm : Number.NaN;
+  state.prevGradNorm = gnorm;
   const s = state.scores;
   if (s === null) return null;
   if (state.scoresFresh) s.rate = rate;

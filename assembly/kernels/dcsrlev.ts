@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-import { ddot, daxpy, rowTimesQ8, rowTimesQs } from "../simd";
+import { rowProducts } from "../simd";
 
 /**
  * The JL row products behind approximate leverage scores of G = diag(sqrt(D)) A, for a CSR row block:
@@ -18,38 +18,13 @@ import { ddot, daxpy, rowTimesQ8, rowTimesQs } from "../simd";
  *   tmp[max(k, 16)] f64  scratch
  *   tt[nrows]   f64  written
  *
- * Complexity: O(nnz k), SIMD along k (k a multiple of 8 keeps its sums in registers, 8 columns at a
- * time, 16 when single).
+ * Complexity: O(nnz k), SIMD along k (rowProducts).
  */
 export function dcsrlev(nrows: i32, Ap: usize, Aj: usize, Ax: usize, Q: usize, k: i32, single: bool, tmp: usize, tt: usize): void {
   let start = load<i32>(Ap);
   for (let i = 0; i < nrows; i++) {
     const end = load<i32>(Ap + ((<usize>i + 1) << 2));
-    let li = 0.0;
-    if (end > start && single) {
-      // Sixteen columns of f32 sums a chunk, eight for a tail of 8.
-      let ss = 0.0;
-      let c = 0;
-      for (; c + 16 <= k; c += 16) ss += rowTimesQs(start, end, Ax, Aj, Q + (<usize>c << 2), k, true, tmp);
-      if (c < k) ss += rowTimesQs(start, end, Ax, Aj, Q + (<usize>c << 2), k, false, tmp);
-      li = ss;
-    } else if (end > start && (k & 7) == 0) {
-      // k a multiple of 8 (the common JL widths): eight columns of a_i^T Q at a time, their running
-      // sums in four registers; the row stays in cache between the chunks.
-      let ss = 0.0;
-      for (let c = 0; c < k; c += 8) {
-        ss += rowTimesQ8(start, end, Ax, Aj, Q + (<usize>c << 3), k, tmp);
-      }
-      li = ss;
-    } else if (end > start) {
-      memory.fill(tmp, 0, <usize>k << 3);
-      for (let p = start; p < end; p++) {
-        const j = <usize>load<i32>(Aj + (<usize>p << 2));
-        daxpy(k, load<f64>(Ax + (<usize>p << 3)), Q + ((j * <usize>k) << 3), tmp);
-      }
-      li = ddot(k, tmp, tmp);
-    }
-    store<f64>(tt + (<usize>i << 3), li);
+    store<f64>(tt + (<usize>i << 3), rowProducts(start, end, Ax, Aj, Q, k, single, 0, tmp, 0));
     start = end;
   }
 }

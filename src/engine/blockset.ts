@@ -86,7 +86,7 @@ export interface ResSamplePartial {
 /** A 64-bit key as two unsigned 32-bit halves (Wasm i64 would need BigInt at the boundary). */
 export type Key = readonly [number, number];
 
-/** A JL map (or its product with a vector): a Float32Array asks the kernels for single-precision scores. */
+/** A JL map Q: a Float32Array asks the kernels for single-precision row products. */
 export type JlMap = Float64Array | Float32Array;
 
 interface Resident {
@@ -290,14 +290,20 @@ export class BlockSet {
     return Array.from({ length: count }, (_, i) => base + i * stride);
   }
 
-  /** Writes a JL map at `ptr` in its own precision; true when that is single. */
-  private putJl(ptr: number, v: JlMap): boolean {
-    if (v instanceof Float32Array) {
-      this.arena.f32(ptr, v.length).set(v);
-      return true;
-    }
-    this.arena.f64(ptr, v.length).set(v);
-    return false;
+  /**
+   * Lays out a leverage pass's inputs in the JL scratch: Q in its own precision (`single` when f32),
+   * then pq when given (else `pq` is 0), then the kernels' scratch `tmp`.
+   */
+  private putJl(Q: JlMap, kq: number, pq: Float64Array | null): { qPtr: number; single: boolean; pqPtr: number; tmp: number } {
+    const a = this.arena;
+    const pqLen = pq === null ? 0 : kq;
+    const qPtr = this.q.at(Q.length + pqLen + Math.max(kq, 16));
+    const single = Q instanceof Float32Array;
+    if (single) a.f32(qPtr, Q.length).set(Q);
+    else a.f64(qPtr, Q.length).set(Q);
+    const pqPtr = pq === null ? 0 : qPtr + Q.length * 8;
+    if (pq !== null) a.f64(pqPtr, kq).set(pq);
+    return { qPtr, single, pqPtr, tmp: qPtr + (Q.length + pqLen) * 8 };
   }
 
   /**
@@ -491,11 +497,8 @@ export class BlockSet {
    * row products stay with the blocks for resampleGram.
    */
   sampleGram(Q: JlMap, kq: number, scale: number, key: Key): SamplePartial[] {
-    const a = this.arena;
-    const qPtr = this.q.at(Q.length + Math.max(kq, 16));
-    const single = this.putJl(qPtr, Q);
-    const tmp = qPtr + Q.length * 8;
-    return this.draw(scale, key, (r) => a.k.dcsrlev(r.nrows, r.Ap, r.Aj, r.Ax, qPtr, kq, single, tmp, this.products(r)));
+    const { qPtr, single, tmp } = this.putJl(Q, kq, null);
+    return this.draw(scale, key, (r) => this.arena.k.dcsrlev(r.nrows, r.Ap, r.Aj, r.Ax, qPtr, kq, single, tmp, this.products(r)));
   }
 
   /** sampleGram with the Q of the last one, at the current weights: its row products scored again, no pass. */
@@ -621,15 +624,10 @@ export class BlockSet {
    * The pass's row products stay with the blocks for resResampleGram.
    */
   resSampleGram(Q: JlMap, kq: number, pq: Float64Array, scale: number, keyE: Key, keyJ: Key): ResSamplePartial[] {
-    const a = this.arena;
-    const qPtr = this.q.at(Q.length + kq + Math.max(kq, 16));
-    const single = this.putJl(qPtr, Q);
-    const pqPtr = qPtr + Q.length * 8;
-    a.f64(pqPtr, kq).set(pq);
-    const tmp = pqPtr + kq * 8;
+    const { qPtr, single, pqPtr, tmp } = this.putJl(Q, kq, pq);
     let pp = 0;
     for (let c = 0; c < kq; c++) pp += pq[c]! * pq[c]!;
-    return this.resDraw(pp, scale, keyE, keyJ, (r) => a.k.dcsrjlev(r.nrows, r.Ap, r.Aj, r.Ax, qPtr, kq, pqPtr, single, tmp, this.products(r), r.tp));
+    return this.resDraw(pp, scale, keyE, keyJ, (r) => this.arena.k.dcsrjlev(r.nrows, r.Ap, r.Aj, r.Ax, qPtr, kq, pqPtr, single, tmp, this.products(r), r.tp));
   }
 
   /**
